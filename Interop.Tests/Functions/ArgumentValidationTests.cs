@@ -1,0 +1,99 @@
+using Interop.Functions;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Interop.Tests.Functions;
+
+/// <summary>Misuse gets an ArgumentException that names the Function, the argument, what was expected and what came.</summary>
+public class ArgumentValidationTests
+{
+    private static readonly Dictionary<string, Func<Tensor, Tensor, Tensor>> Applies = new()
+    {
+        ["ExponentialFunction"] = ExponentialFunction.apply,
+        ["ComponentScalingFunction"] = ComponentScalingFunction.apply,
+        ["GlobalScalingFunction"] = GlobalScalingFunction.apply,
+        ["SoftmaxFunction"] = SoftmaxFunction.apply,
+        ["LogSumFunction"] = LogSumFunction.apply,
+    };
+
+    private static ArgumentException Misuse(string function, Tensor x, Tensor parameter, string argument, params string[] fragments)
+    {
+        var error = Assert.ThrowsAny<ArgumentException>(() => Applies[function](x, parameter));
+        Assert.Equal(argument, error.ParamName);
+        Assert.Contains(function, error.Message);
+        Assert.Contains($"'{argument}'", error.Message);
+        foreach (var fragment in fragments)
+            Assert.Contains(fragment, error.Message);
+        return error;
+    }
+
+    [Fact]
+    public void K_of_the_wrong_length() =>
+        Misuse("ComponentScalingFunction", ones(2, 3), ones(4), "x", "[..., 4]", "got shape [2, 3]");
+
+    [Fact]
+    public void K_that_is_not_a_vector() =>
+        Misuse("ComponentScalingFunction", ones(2, 3), ones(1, 3), "k", "shape [N]", "got shape [1, 3]");
+
+    [Theory]
+    [InlineData("ExponentialFunction", "beta")]
+    [InlineData("GlobalScalingFunction", "k")]
+    [InlineData("SoftmaxFunction", "beta")]
+    [InlineData("LogSumFunction", "beta")]
+    public void Non_scalar_parameter(string function, string parameter) =>
+        Misuse(function, ones(2, 3), ones(3), parameter, "0-d", "got shape [3]");
+
+    [Theory]
+    [InlineData("ExponentialFunction")]
+    [InlineData("ComponentScalingFunction")]
+    [InlineData("GlobalScalingFunction")]
+    [InlineData("SoftmaxFunction")]
+    [InlineData("LogSumFunction")]
+    public void Integer_input(string function) =>
+        Misuse(function, ones([2, 3], ScalarType.Int64), ParameterFor(function, ScalarType.Int64), "x", "float32 or float64", "got Int64");
+
+    [Theory]
+    [InlineData("ExponentialFunction", "beta")]
+    [InlineData("ComponentScalingFunction", "k")]
+    [InlineData("GlobalScalingFunction", "k")]
+    [InlineData("SoftmaxFunction", "beta")]
+    [InlineData("LogSumFunction", "beta")]
+    public void Parameter_of_another_dtype(string function, string parameter) =>
+        Misuse(function, ones([2, 3], ScalarType.Float64), ParameterFor(function, ScalarType.Float32), parameter, "Float64", "got Float32");
+
+    [Theory]
+    [InlineData("ExponentialFunction", "beta")]
+    [InlineData("ComponentScalingFunction", "k")]
+    [InlineData("GlobalScalingFunction", "k")]
+    [InlineData("SoftmaxFunction", "beta")]
+    [InlineData("LogSumFunction", "beta")]
+    public void Parameter_on_another_device(string function, string parameter) =>
+        Misuse(function, ones(2, 3), ParameterFor(function, ScalarType.Float32).to(META), parameter, "x's device cpu", "got meta");
+
+    [Theory]
+    [InlineData("SoftmaxFunction")]
+    [InlineData("LogSumFunction")]
+    public void Empty_last_dimension(string function) =>
+        Misuse(function, ones(2, 0), tensor(1.0f), "x", "N ≥ 1", "got shape [2, 0]");
+
+    [Theory]
+    [InlineData("SoftmaxFunction")]
+    [InlineData("LogSumFunction")]
+    public void Zero_dimensional_input_where_a_last_dimension_is_needed(string function) =>
+        Misuse(function, tensor(1.0f), tensor(1.0f), "x", "[..., N]", "got shape []");
+
+    [Fact]
+    public void Untyped_apply_with_a_non_tensor_argument_is_rejected_in_forward()
+    {
+        var error = Assert.Throws<ArgumentException>(() => autograd.SingleTensorFunction<ExponentialFunction>.apply(ones(3), 2.0));
+        Assert.Contains("ExponentialFunction: 'beta' must be a tensor; got Double", error.Message);
+    }
+
+    [Fact]
+    public void Untyped_apply_with_a_bad_tensor_is_rejected_in_forward() =>
+        Assert.Contains("'beta' must be a 0-d tensor",
+            Assert.Throws<ArgumentException>(() => autograd.SingleTensorFunction<SoftmaxFunction>.apply(ones(3), ones(2))).Message);
+
+    private static Tensor ParameterFor(string function, ScalarType dtype) =>
+        function == "ComponentScalingFunction" ? ones([3], dtype) : tensor(1, dtype);
+}

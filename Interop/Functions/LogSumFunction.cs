@@ -1,0 +1,78 @@
+// LogSum module: y = −(1/β) log Σ_j exp(−β x_j), reducing the last dimension; β is a nonzero scalar parameter.
+//
+// Write z = −β x, L = log Σ_j exp(z_j) (so y = −L/β) and p = softmax(z), the weights ∂L/∂z_j. Then
+//     ∂y/∂x_j = −(1/β) · p_j · (−β) = p_j
+//     ∂y/∂β   = L/β² − (1/β) Σ_j p_j (−x_j) = (L + β Σ_j p_j x_j) / β² = H(p) / β²
+// where H(p) = −Σ_j p_j log p_j is the entropy of p: since log p_j = z_j − L = −β x_j − L,
+// H(p) = β Σ_j p_j x_j + L. In the direct form, for large β both Σ_j p_j x_j and y approach min x and
+// their difference cancels; H(p) is a sum of non-negative terms and does not.
+//
+// With g = ∂E/∂y (one value per row of x), the chain rule that backward evaluates is
+//     ∂E/∂x_j = g · p_j
+//     ∂E/∂β   = Σ_rows g · H(p) / β²
+//
+// Forward computes L as max(z) plus the log of the sum of exp(z − max(z)) (the built-in logsumexp kernel does
+// exactly that), so it is finite for either sign of β and any size of β x. Backward recomputes p and log p from
+// the saved inputs with differentiable operations, so that second derivatives come out right too.
+
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Interop.Functions;
+
+/// <summary>
+/// y = −(1/β) log Σ_j exp(−β x_j) over the last dimension (a soft minimum of x that tends to min x as β → +∞),
+/// as an autograd Function whose backward is written by hand. x has shape [..., N] with N ≥ 1 and y has shape [...];
+/// β is a nonzero 0-d tensor of x's dtype and device.
+/// </summary>
+public sealed class LogSumFunction : autograd.SingleTensorFunction<LogSumFunction>
+{
+    /// <inheritdoc />
+    public override string Name => nameof(LogSumFunction);
+
+    /// <summary>Computes −(1/β) logsumexp(−β x) over the last dimension and records the hand-written backward in the autograd graph.</summary>
+    /// <param name="x">Input of shape [..., N], N ≥ 1, float32 or float64.</param>
+    /// <param name="beta">β, a nonzero 0-d tensor of x's dtype and device.</param>
+    /// <exception cref="ArgumentException">An argument has the wrong shape, dtype, device or value; the message says which.</exception>
+    public static Tensor apply(Tensor x, Tensor beta)
+    {
+        Validate(x, beta);
+        return apply_internal(x, beta)[0];
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var (x, beta) = FunctionArguments.Unpack(Name, vars, "beta");
+        Validate(x, beta);
+        ctx.save_for_backward([x, beta]);
+        return x.mul(beta).neg_().logsumexp(-1).div_(beta).neg_();
+    }
+
+    /// <inheritdoc />
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    {
+        using var scope = NewDisposeScope();
+        var saved = ctx.get_saved_variables();
+        Tensor x = saved[0], beta = saved[1];
+
+        var logP = (x * -beta).log_softmax(-1);
+        var p = logP.exp();
+        var g = grad_output.unsqueeze(-1);
+        var gradX = x.requires_grad ? (g * p).MoveToOuterDisposeScope() : null;
+        var gradBeta = beta.requires_grad
+            ? ((grad_output * (p * logP).sum(-1)).sum().neg() / beta.square()).MoveToOuterDisposeScope()
+            : null;
+        return [gradX!, gradBeta!];
+    }
+
+    private static void Validate(Tensor x, Tensor beta)
+    {
+        const string function = nameof(LogSumFunction);
+        FunctionArguments.RequireFloatingPair(function, x, beta, "beta");
+        FunctionArguments.RequireScalar(function, beta, "beta");
+        FunctionArguments.RequireNonEmptyLastDim(function, x);
+        if (beta.ToDouble() == 0)
+            throw new ArgumentException($"{function}: 'beta' must be nonzero (y = −(1/β) log Σ exp(−β x) divides by β); got 0.", "beta");
+    }
+}

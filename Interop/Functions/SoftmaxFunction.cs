@@ -1,0 +1,68 @@
+// Softmax module: y_i = exp(−β x_i) / Σ_j exp(−β x_j) along the last dimension; β is a scalar parameter.
+//
+// Write z = −β x, so y = softmax(z) and ∂y_i/∂z_j = y_i (δ_ij − y_j). Then
+//     ∂y_i/∂x_j = −β y_i (δ_ij − y_j)
+//     ∂y_i/∂β   = Σ_j y_i (δ_ij − y_j)(−x_j) = y_i (x̄ − x_i),   where x̄ = Σ_j y_j x_j
+//
+// With g_i = ∂E/∂y_i and s = Σ_i g_i y_i, the chain rule collapses to one shared vector u_j = y_j (g_j − s):
+//     ∂E/∂x_j = Σ_i g_i ∂y_i/∂x_j = −β y_j (g_j − s) = −β u_j
+//     ∂E/∂β   = Σ_i g_i y_i (x̄ − x_i) = s x̄ − Σ_i g_i y_i x_i = −Σ_j x_j u_j
+// (the last step expands −Σ_j x_j y_j (g_j − s)). The β sum also runs over the batch dimensions.
+//
+// Forward shifts z by its maximum before exponentiating (the built-in softmax kernel does exactly that), so it
+// never overflows, whatever the sign of β or the size of β x.
+
+using static TorchSharp.torch;
+
+namespace Interop.Functions;
+
+/// <summary>
+/// y_i = exp(−β x_i) / Σ_j exp(−β x_j) along the last dimension, as an autograd Function whose backward is
+/// written by hand. x has shape [..., N] with N ≥ 1; β is a 0-d tensor of x's dtype and device.
+/// </summary>
+public sealed class SoftmaxFunction : autograd.SingleTensorFunction<SoftmaxFunction>
+{
+    /// <inheritdoc />
+    public override string Name => nameof(SoftmaxFunction);
+
+    /// <summary>Computes softmax(−β x) over the last dimension and records the hand-written backward in the autograd graph.</summary>
+    /// <param name="x">Input of shape [..., N], N ≥ 1, float32 or float64.</param>
+    /// <param name="beta">β, a 0-d tensor of x's dtype and device. β = 0 gives the uniform distribution.</param>
+    /// <exception cref="ArgumentException">An argument has the wrong shape, dtype or device; the message says which.</exception>
+    public static Tensor apply(Tensor x, Tensor beta)
+    {
+        Validate(x, beta);
+        return apply_internal(x, beta)[0];
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var (x, beta) = FunctionArguments.Unpack(Name, vars, "beta");
+        Validate(x, beta);
+        var y = x.mul(beta).neg_().softmax(-1);
+        ctx.save_for_backward([x, beta, y]);
+        return y;
+    }
+
+    /// <inheritdoc />
+    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    {
+        using var scope = NewDisposeScope();
+        var saved = ctx.get_saved_variables();
+        Tensor x = saved[0], beta = saved[1], y = saved[2];
+
+        var s = (grad_output * y).sum(-1, keepdim: true);
+        var u = y * (grad_output - s);
+        var gradX = x.requires_grad ? (u * -beta).MoveToOuterDisposeScope() : null;
+        var gradBeta = beta.requires_grad ? (x * u).sum().neg().MoveToOuterDisposeScope() : null;
+        return [gradX!, gradBeta!];
+    }
+
+    private static void Validate(Tensor x, Tensor beta)
+    {
+        FunctionArguments.RequireFloatingPair(nameof(SoftmaxFunction), x, beta, "beta");
+        FunctionArguments.RequireScalar(nameof(SoftmaxFunction), beta, "beta");
+        FunctionArguments.RequireNonEmptyLastDim(nameof(SoftmaxFunction), x);
+    }
+}
