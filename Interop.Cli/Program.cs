@@ -1,7 +1,8 @@
 using Interop.Cli;
 using Interop.Cli.Commands;
 
-return CommandLine.Run(args, Console.Out, Console.Error,
+return Interop.Cli.CommandLine.Run(args, Console.Out, Console.Error,
 [
     new VerifyCommand(),
+    new BenchCommand(),
 ]);

@@ -8,7 +8,9 @@
 //     ∂E/∂x_i = g_i · (−β y_i)
 //     ∂E/∂β   = Σ_i g_i · (−x_i y_i)     (i runs over every element, batch dimensions included)
 //
-// Both reuse y, the output saved by forward, which is why it is saved instead of recomputed.
+// Both reuse y, the output saved by forward, which is why it is saved instead of recomputed. Backward forms g ⊙ y
+// once; the β sum reads it with x in a single dot, and then, unless autograd is recording backward itself to
+// differentiate it again (create_graph), g ⊙ y is scaled by −β in place to become ∂E/∂x: one temporary in all.
 // Two things can make the β sum NaN in floating point although its value is not: where y underflows to 0 because
 // x = ±∞, the term x_i y_i is ∞ · 0, whose limit is 0 (y decays faster than x grows); and where exp(−β x) overflows,
 // terms of opposite signs meet as ∞ − ∞. Only then does backward recompute the sum scaled by the largest exponent,
@@ -43,9 +45,10 @@ public sealed class ExponentialFunction : autograd.SingleTensorFunction<Exponent
     {
         var (x, beta) = FunctionArguments.Unpack(Name, vars, "beta");
         Validate(x, beta);
-        var y = x.mul(beta).neg_().exp_();
+        using var scope = NewDisposeScope();
+        var y = x.mul(beta.neg()).exp_();
         ctx.save_for_backward([x, beta, y]);
-        return y;
+        return y.MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -56,15 +59,16 @@ public sealed class ExponentialFunction : autograd.SingleTensorFunction<Exponent
         Tensor x = saved[0], beta = saved[1], y = saved[2];
 
         var gy = grad_output * y;
-        var gradX = x.requires_grad ? (gy * -beta).MoveToOuterDisposeScope() : null;
-        var gradBeta = beta.requires_grad ? BetaSum(x, beta, gy, grad_output).neg().MoveToOuterDisposeScope() : null;
-        return [gradX!, gradBeta!];
+        var gradBeta = beta.requires_grad ? BetaSum(x, beta, gy, grad_output).neg() : null;
+        // Recording (create_graph) keeps gy intact for the graph; otherwise gy is ours alone and becomes ∂E/∂x.
+        var gradX = !x.requires_grad ? null : is_grad_enabled() ? gy * beta.neg() : gy.mul_(beta.neg());
+        return [gradX?.MoveToOuterDisposeScope()!, gradBeta?.MoveToOuterDisposeScope()!];
     }
 
     /// <summary>Σ_i x_i · (g_i y_i), rescaled when the plain sum is NaN (see the derivation above).</summary>
     private static Tensor BetaSum(Tensor x, Tensor beta, Tensor gy, Tensor grad_output)
     {
-        var sum = (x * gy).sum();
+        var sum = InnerProduct.Of(x, gy);
         if (!sum.isnan().ToBoolean())
             return sum;
         var z = x * -beta;

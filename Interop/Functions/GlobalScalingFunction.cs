@@ -7,7 +7,7 @@
 //     ∂E/∂x_j = Σ_i g_i ∂y_i/∂x_j = g_j k
 //     ∂E/∂k   = Σ_i g_i ∂y_i/∂k   = Σ_i g_i x_i
 // Unlike component scaling, every component shares k, so its gradient is one sum over all of them
-// (and over the batch): the inner product of g and x.
+// (and over the batch): the inner product of g and x, one dot that makes no temporary.
 
 using static TorchSharp.torch;
 
@@ -49,7 +49,7 @@ public sealed class GlobalScalingFunction : autograd.SingleTensorFunction<Global
         Tensor x = saved[0], k = saved[1];
 
         var gradX = x.requires_grad ? (grad_output * k).MoveToOuterDisposeScope() : null;
-        var gradK = k.requires_grad ? (grad_output * x).sum().MoveToOuterDisposeScope() : null;
+        var gradK = k.requires_grad ? InnerProduct.Of(grad_output, x).MoveToOuterDisposeScope() : null;
         return [gradX!, gradK!];
     }
 

@@ -39,13 +39,14 @@ internal static class InfiniteLimits
     /// </summary>
     public static Tensor SumDropping(Tensor a, Tensor b, Func<Tensor> dropWhere)
     {
-        var sum = (a * b).sum();
+        var sum = InnerProduct.Of(a, b);
         if (!sum.isnan().ToBoolean())
             return sum;
         return where(dropWhere(), zeros_like(a), a * b).sum();
     }
 
-    private static bool HasUndefinedRow(Tensor result) => result.select(-1, 0).isnan().any().ToBoolean();
+    /// <remarks>Neither result has +∞ entries, so the first column sums to NaN exactly when one of its rows is NaN.</remarks>
+    private static bool HasUndefinedRow(Tensor result) => double.IsNaN(result.select(-1, 0).sum().ToDouble());
 
     /// <summary>The limit of each row of z: rows with a finite maximum (or a NaN) are kept as they are.</summary>
     private static Tensor Limit(Tensor z)

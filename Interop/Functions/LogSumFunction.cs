@@ -13,7 +13,9 @@
 //
 // Forward computes L as max(z) plus the log of the sum of exp(z − max(z)) (the built-in logsumexp kernel does
 // exactly that), so it is finite for either sign of β and any size of β x. Backward recomputes p and log p from
-// the saved inputs with differentiable operations, so that second derivatives come out right too.
+// the saved inputs with differentiable operations, so that second derivatives come out right too. Unless autograd
+// is recording backward to differentiate it again (create_graph), the entropy terms overwrite log p and ∂E/∂x
+// overwrites p, so backward makes no temporary beyond log p and p.
 //
 // At infinite z, p is the limit (see InfiniteLimits): entries at z = −∞ are ignored, entries at z = +∞ share the
 // weight. An ignored entry has p_j = 0 and log p_j = −∞, and its entropy term p_j log p_j, 0 in the limit, is
@@ -49,8 +51,9 @@ public sealed class LogSumFunction : autograd.SingleTensorFunction<LogSumFunctio
     {
         var (x, beta) = FunctionArguments.Unpack(Name, vars, "beta");
         Validate(x, beta);
+        using var scope = NewDisposeScope();
         ctx.save_for_backward([x, beta]);
-        return x.mul(beta).neg_().logsumexp(-1).div_(beta).neg_();
+        return x.mul(beta.neg()).logsumexp(-1).div_(beta).neg_().MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -60,15 +63,19 @@ public sealed class LogSumFunction : autograd.SingleTensorFunction<LogSumFunctio
         var saved = ctx.get_saved_variables();
         Tensor x = saved[0], beta = saved[1];
 
-        var logP = InfiniteLimits.LogSoftmax(x * -beta);
+        // Recording (create_graph) keeps every intermediate intact for the graph; otherwise log p and p are ours alone.
+        bool recording = is_grad_enabled();
+        var logP = InfiniteLimits.LogSoftmax(x * beta.neg());
         var p = logP.exp();
-        var pLogP = p * logP.nan_to_num(double.NaN, neginf: 0);
+        Tensor? gradBeta = null;
+        if (beta.requires_grad)
+        {
+            var pLogP = recording ? p * logP.nan_to_num(double.NaN, neginf: 0) : logP.nan_to_num_(double.NaN, neginf: 0).mul_(p);
+            gradBeta = InnerProduct.Of(grad_output, pLogP.sum(-1)).neg() / beta.square();
+        }
         var g = grad_output.unsqueeze(-1);
-        var gradX = x.requires_grad ? (g * p).MoveToOuterDisposeScope() : null;
-        var gradBeta = beta.requires_grad
-            ? ((grad_output * pLogP.sum(-1)).sum().neg() / beta.square()).MoveToOuterDisposeScope()
-            : null;
-        return [gradX!, gradBeta!];
+        var gradX = !x.requires_grad ? null : recording ? p * g : p.mul_(g);
+        return [gradX?.MoveToOuterDisposeScope()!, gradBeta?.MoveToOuterDisposeScope()!];
     }
 
     private static void Validate(Tensor x, Tensor beta)

@@ -9,6 +9,9 @@
 //     ∂E/∂β   = Σ_i g_i y_i (x̄ − x_i) = s x̄ − Σ_i g_i y_i x_i = −Σ_j x_j u_j
 // (the last step expands −Σ_j x_j y_j (g_j − s)). The β sum also runs over the batch dimensions.
 //
+// Backward forms u once; the β sum reads it with x in a single dot, and then, unless autograd is recording backward
+// to differentiate it again (create_graph), u is scaled by −β in place to become ∂E/∂x.
+//
 // Forward shifts z by its maximum before exponentiating (the built-in softmax kernel does exactly that), so it
 // never overflows, whatever the sign of β or the size of β x. At infinite z it returns the limit (see
 // InfiniteLimits): entries at z = −∞ get weight 0, entries at z = +∞ share all of it. There, x_j u_j is ∞ · 0 for
@@ -43,9 +46,10 @@ public sealed class SoftmaxFunction : autograd.SingleTensorFunction<SoftmaxFunct
     {
         var (x, beta) = FunctionArguments.Unpack(Name, vars, "beta");
         Validate(x, beta);
-        var y = InfiniteLimits.Softmax(x.mul(beta).neg_());
+        using var scope = NewDisposeScope();
+        var y = InfiniteLimits.Softmax(x.mul(beta.neg()));
         ctx.save_for_backward([x, beta, y]);
-        return y;
+        return y.MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -55,13 +59,13 @@ public sealed class SoftmaxFunction : autograd.SingleTensorFunction<SoftmaxFunct
         var saved = ctx.get_saved_variables();
         Tensor x = saved[0], beta = saved[1], y = saved[2];
 
+        // Recording (create_graph) keeps every intermediate intact for the graph; otherwise u is ours alone.
+        bool recording = is_grad_enabled();
         var s = (grad_output * y).sum(-1, keepdim: true);
-        var u = y * (grad_output - s);
-        var gradX = x.requires_grad ? (u * -beta).MoveToOuterDisposeScope() : null;
-        var gradBeta = beta.requires_grad
-            ? InfiniteLimits.SumDropping(x, u, x.isinf).neg().MoveToOuterDisposeScope()
-            : null;
-        return [gradX!, gradBeta!];
+        var u = recording ? y * (grad_output - s) : (grad_output - s).mul_(y);
+        var gradBeta = beta.requires_grad ? InfiniteLimits.SumDropping(x, u, x.isinf).neg() : null;
+        var gradX = !x.requires_grad ? null : recording ? u * beta.neg() : u.mul_(beta.neg());
+        return [gradX?.MoveToOuterDisposeScope()!, gradBeta?.MoveToOuterDisposeScope()!];
     }
 
     private static void Validate(Tensor x, Tensor beta)

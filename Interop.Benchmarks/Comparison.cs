@@ -1,0 +1,37 @@
+namespace Interop.Benchmarks;
+
+/// <summary>
+/// A module's hand-written Function against its autograd twin on one input, forward+backward, from runs that
+/// alternate in one process (see <see cref="InterleavedTimer"/>), with a clone of x timed alongside for scale.
+/// </summary>
+/// <param name="Module">The module's name.</param>
+/// <param name="Shape">The shape of x.</param>
+/// <param name="Threads">libtorch's intra-op thread count during the runs.</param>
+/// <param name="HandWrittenMicroseconds">Median time of one hand-written forward+backward.</param>
+/// <param name="TwinMicroseconds">Median time of one twin forward+backward.</param>
+/// <param name="CloneMicroseconds">Median time of one copy of x.</param>
+/// <param name="InputBytes">The size of x in bytes.</param>
+/// <param name="NecessaryBytes">Bytes that forward+backward must read and write at least (see <see cref="Workload.NecessaryBytes"/>).</param>
+/// <param name="HandWrittenHeldBytes">Native bytes the hand-written graph holds for backward, or null if not measured.</param>
+/// <param name="TwinHeldBytes">Native bytes the twin's graph holds for backward, or null if not measured.</param>
+public sealed record Comparison(
+    string Module,
+    long[] Shape,
+    int Threads,
+    double HandWrittenMicroseconds,
+    double TwinMicroseconds,
+    double CloneMicroseconds,
+    long InputBytes,
+    long NecessaryBytes,
+    long? HandWrittenHeldBytes,
+    long? TwinHeldBytes)
+{
+    /// <summary>Hand-written time over twin time: below 1 the hand-written backward is faster.</summary>
+    public double Ratio => HandWrittenMicroseconds / TwinMicroseconds;
+
+    /// <summary>
+    /// The hand-written forward+backward's effective bandwidth (necessary bytes over its time) as a fraction of
+    /// clone's (x read and written over its time).
+    /// </summary>
+    public double BandwidthFractionOfClone => NecessaryBytes / HandWrittenMicroseconds / (2.0 * InputBytes / CloneMicroseconds);
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Interop.Benchmarks;
+using Interop.Reference;
+using static TorchSharp.torch;
+
+namespace Interop.Cli.Commands;
+
+/// <summary>
+/// How the hand-written backward compares with TorchSharp's autograd in time, bandwidth and memory: forward+backward
+/// of every module against its twin, float32, timed in interleaved rounds (see <see cref="InterleavedTimer"/>), with
+/// one thread and with libtorch's default thread count. BenchmarkDotNet's full tables come from Interop.Benchmarks.
+/// </summary>
+internal sealed class BenchCommand : ICommand
+{
+    private static readonly long[][] QuickShapes = [[8], [4096], [256, 1024]];
+    private static readonly long[][] FullShapes = [.. QuickShapes, [1000, 1000]];
+
+    public string Name => "bench";
+    public string Summary => "time each hand-written forward+backward against autograd's (ratio below 1 = faster)";
+    public IReadOnlyDictionary<string, string> Options { get; } = new Dictionary<string, string>
+    {
+        ["full"] = "add x of [1000, 1000] and run three times as many rounds (the numbers in docs/benchmarks.md)",
+        ["json"] = "print the results as JSON",
+    };
+
+    public int Run(ParsedOptions options, TextWriter output)
+    {
+        bool full = options.Flag("full");
+        int rounds = full ? 61 : 21;
+        var block = TimeSpan.FromMilliseconds(full ? 4 : 2);
+        int[] threads = [.. new[] { 1, get_num_threads() }.Distinct()];
+        string loadBefore = LoadAverage();
+
+        var results = new List<Comparison>();
+        foreach (var map in ModuleMap.All)
+        {
+            foreach (var shape in full ? FullShapes : QuickShapes)
+            {
+                using var workload = new Workload(map, shape);
+                foreach (int count in threads)
+                    results.Add(InterleavedTimer.Compare(workload, count, rounds, block, measureMemory: true));
+            }
+        }
+
+        if (options.Flag("json"))
+            WriteJson(output, rounds, loadBefore, results);
+        else
+            WriteTable(output, rounds, loadBefore, results);
+        return 0;
+    }
+
+    private static void WriteTable(TextWriter output, int rounds, string loadBefore, List<Comparison> results)
+    {
+        output.WriteLine($"Forward+backward, hand-written Function vs autograd of its twin: float32, medians of {rounds} interleaved rounds.");
+        output.WriteLine("ratio = hand-written time / twin time (below 1.00: hand-written is faster). bandwidth = the hand-written pass's");
+        output.WriteLine("necessary bytes per second as a fraction of a clone of x. held = native bytes kept for backward beyond x and y.");
+        output.WriteLine($"Load average before: {loadBefore}; after: {LoadAverage()}.");
+        output.WriteLine();
+        output.WriteLine($"{"module",-17}{"x",-13}{"threads",7}{"hand µs",11}{"twin µs",11}{"ratio",8}{"bandwidth",11}{"held hand",12}{"held twin",12}");
+        foreach (var r in results)
+        {
+            output.WriteLine($"{r.Module,-17}{Workload.FormatShape(r.Shape),-13}{r.Threads,7}{r.HandWrittenMicroseconds,11:F1}{r.TwinMicroseconds,11:F1}" +
+                $"{r.Ratio,8:F2}{r.BandwidthFractionOfClone,11:P0}{Kilobytes(r.HandWrittenHeldBytes),12}{Kilobytes(r.TwinHeldBytes),12}");
+        }
+    }
+
+    private static void WriteJson(TextWriter output, int rounds, string loadBefore, List<Comparison> results)
+    {
+        var report = new
+        {
+            dtype = "float32",
+            rounds,
+            loadAverageBefore = loadBefore,
+            loadAverageAfter = LoadAverage(),
+            results,
+        };
+        output.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
+    }
+
+    private static string Kilobytes(long? bytes) => bytes is { } b ? $"{b / 1024.0:F0} KB" : "n/a";
+
+    /// <summary>The 1, 5 and 15 minute load averages, where the system reports them: timings depend on them.</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+}
