@@ -9,6 +9,7 @@ namespace Interop.Benchmarks;
 /// <param name="Threads">libtorch's intra-op thread count during the runs.</param>
 /// <param name="HandWrittenMicroseconds">Median time of one hand-written forward+backward.</param>
 /// <param name="TwinMicroseconds">Median time of one twin forward+backward.</param>
+/// <param name="PassThroughMicroseconds">Median time of one forward+backward through <see cref="PassThroughFunction"/>: the floor.</param>
 /// <param name="CloneMicroseconds">Median time of one copy of x.</param>
 /// <param name="InputBytes">The size of x in bytes.</param>
 /// <param name="NecessaryBytes">Bytes that forward+backward must read and write at least (see <see cref="Workload.NecessaryBytes"/>).</param>
@@ -20,6 +21,7 @@ public sealed record Comparison(
     int Threads,
     double HandWrittenMicroseconds,
     double TwinMicroseconds,
+    double PassThroughMicroseconds,
     double CloneMicroseconds,
     long InputBytes,
     long NecessaryBytes,
@@ -28,6 +30,12 @@ public sealed record Comparison(
 {
     /// <summary>Hand-written time over twin time: below 1 the hand-written backward is faster.</summary>
     public double Ratio => HandWrittenMicroseconds / TwinMicroseconds;
+
+    /// <summary>
+    /// The pass-through Function's time over the twin's: the ratio that no hand-written Function can go below, since
+    /// it pays that fixed cost before doing any arithmetic.
+    /// </summary>
+    public double FloorRatio => PassThroughMicroseconds / TwinMicroseconds;
 
     /// <summary>
     /// The hand-written forward+backward's effective bandwidth (necessary bytes over its time) as a fraction of

@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Interop.Benchmarks;
 
 /// <summary>
-/// Times the hand-written Function, its twin and a clone of x in alternation, round after round, in this process.
+/// Times the hand-written Function, its twin, the pass-through Function and a clone of x in alternation, round after round, in this process.
 /// Load from other processes comes and goes; alternating short blocks exposes both implementations to the same
 /// conditions, and the median over rounds ignores the rounds that a burst of load spoiled.
 /// </summary>
@@ -27,6 +27,7 @@ public static class InterleavedTimer
             [
                 () => workload.ForwardBackward(Implementation.HandWritten),
                 () => workload.ForwardBackward(Implementation.Twin),
+                workload.PassThrough,
                 workload.Clone,
             ];
             int[] calls = contenders.Select(c => CallsPerBlock(c, block)).ToArray();
@@ -41,7 +42,7 @@ public static class InterleavedTimer
             }
             return new Comparison(
                 workload.Module.Name, workload.Shape, threads,
-                Median(times[0]), Median(times[1]), Median(times[2]),
+                Median(times[0]), Median(times[1]), Median(times[2]), Median(times[3]),
                 workload.X.numel() * workload.X.ElementSize, workload.NecessaryBytes,
                 measureMemory ? workload.HeldForBackward(Implementation.HandWritten) : null,
                 measureMemory ? workload.HeldForBackward(Implementation.Twin) : null);

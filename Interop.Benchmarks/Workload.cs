@@ -70,6 +70,18 @@ public sealed class Workload : IDisposable
         autograd.grad([y], [X, Parameter], [Upstream]);
     }
 
+    /// <summary>
+    /// Forward+backward through <see cref="PassThroughFunction"/> on x: the fixed cost of a custom Function, the
+    /// yardstick for how close to the floor the hand-written Functions get at small inputs.
+    /// </summary>
+    public void PassThrough()
+    {
+        using var _ = NewDisposeScope();
+        var y = PassThroughFunction.apply(X);
+        autograd.grad([y], [X], [y]); // any g of x's shape will do, and y costs nothing to make
+
+    }
+
     /// <summary>A copy of x: the memory-bound yardstick for effective bandwidth.</summary>
     public void Clone()
     {

@@ -52,15 +52,16 @@ internal sealed class BenchCommand : ICommand
     private static void WriteTable(TextWriter output, int rounds, string loadBefore, List<Comparison> results)
     {
         output.WriteLine($"Forward+backward, hand-written Function vs autograd of its twin: float32, medians of {rounds} interleaved rounds.");
-        output.WriteLine("ratio = hand-written time / twin time (below 1.00: hand-written is faster). bandwidth = the hand-written pass's");
-        output.WriteLine("necessary bytes per second as a fraction of a clone of x. held = native bytes kept for backward beyond x and y.");
+        output.WriteLine("ratio = hand-written time / twin time (below 1.00: hand-written is faster). floor = the same ratio for a Function");
+        output.WriteLine("that does no arithmetic (TorchSharp's fixed cost per call). bandwidth = the hand-written pass's necessary bytes");
+        output.WriteLine("per second as a fraction of a clone of x's. held = native bytes the graph keeps for backward beyond x and y.");
         output.WriteLine($"Load average before: {loadBefore}; after: {LoadAverage()}.");
         output.WriteLine();
-        output.WriteLine($"{"module",-17}{"x",-13}{"threads",7}{"hand µs",11}{"twin µs",11}{"ratio",8}{"bandwidth",11}{"held hand",12}{"held twin",12}");
+        output.WriteLine($"{"module",-17}{"x",-13}{"threads",7}{"hand µs",10}{"twin µs",10}{"ratio",7}{"floor",7}{"bandwidth",10}{"held hand",11}{"held twin",11}");
         foreach (var r in results)
         {
-            output.WriteLine($"{r.Module,-17}{Workload.FormatShape(r.Shape),-13}{r.Threads,7}{r.HandWrittenMicroseconds,11:F1}{r.TwinMicroseconds,11:F1}" +
-                $"{r.Ratio,8:F2}{r.BandwidthFractionOfClone,11:P0}{Kilobytes(r.HandWrittenHeldBytes),12}{Kilobytes(r.TwinHeldBytes),12}");
+            output.WriteLine($"{r.Module,-17}{Workload.FormatShape(r.Shape),-13}{r.Threads,7}{r.HandWrittenMicroseconds,10:F1}{r.TwinMicroseconds,10:F1}" +
+                $"{r.Ratio,7:F2}{r.FloorRatio,7:F2}{r.BandwidthFractionOfClone,10:P0}{Kilobytes(r.HandWrittenHeldBytes),11}{Kilobytes(r.TwinHeldBytes),11}");
         }
     }
 

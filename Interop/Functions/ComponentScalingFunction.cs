@@ -49,9 +49,9 @@ public sealed class ComponentScalingFunction : autograd.SingleTensorFunction<Com
         Tensor x = saved[0], k = saved[1];
 
         var gradX = x.requires_grad ? (grad_output * k).MoveToOuterDisposeScope() : null;
-        var gradK = k.requires_grad
-            ? (grad_output * x).reshape(-1, k.shape[0]).sum(dim: 0).MoveToOuterDisposeScope()
-            : null;
+        var gradK = !k.requires_grad ? null
+            : x.dim() == 1 ? (grad_output * x).MoveToOuterDisposeScope()
+            : (grad_output * x).reshape(-1, k.size(0)).sum(dim: 0).MoveToOuterDisposeScope();
         return [gradX!, gradK!];
     }
 

@@ -11,15 +11,19 @@
 //     ∂E/∂x_j = g · p_j
 //     ∂E/∂β   = Σ_rows g · H(p) / β²
 //
-// Forward computes L as max(z) plus the log of the sum of exp(z − max(z)) (the built-in logsumexp kernel does
-// exactly that), so it is finite for either sign of β and any size of β x. Backward recomputes p and log p from
-// the saved inputs with differentiable operations, so that second derivatives come out right too. Unless autograd
-// is recording backward to differentiate it again (create_graph), the entropy terms overwrite log p and ∂E/∂x
-// overwrites p, so backward makes no temporary beyond log p and p.
+// Forward computes L as m + log Σ_j exp(z_j − m), with m the row's maximum of z (the built-in logsumexp kernel
+// does the same), so it is finite for either sign of β and any size of β x. It keeps the two parts per row, so that
+// a plain backward rebuilds log p_j = (z_j − m) − log Σ exp(z − m) in place exactly as log_softmax forms it, then p
+// from it, lets the entropy terms overwrite log p and ∂E/∂x overwrite p: two temporaries the size of x, where
+// autograd of the twin makes five. When autograd is recording backward to differentiate it again (create_graph),
+// backward instead recomputes log p from the saved inputs with differentiable operations, so that second
+// derivatives come out right too.
 //
 // At infinite z, p is the limit (see InfiniteLimits): entries at z = −∞ are ignored, entries at z = +∞ share the
 // weight. An ignored entry has p_j = 0 and log p_j = −∞, and its entropy term p_j log p_j, 0 in the limit, is
-// taken as 0 (log p_j is replaced by 0 before the product, so that its derivative is 0 too rather than NaN).
+// taken as 0 (log p_j is replaced by 0 before the product, so that its derivative is 0 too rather than NaN). Rows
+// whose maximum is infinite have m = 0 in forward, as in the built-in logsumexp, and go through InfiniteLimits in
+// backward.
 
 using TorchSharp;
 using static TorchSharp.torch;
@@ -52,8 +56,11 @@ public sealed class LogSumFunction : autograd.SingleTensorFunction<LogSumFunctio
         var (x, beta) = FunctionArguments.Unpack(Name, vars, "beta");
         Validate(x, beta);
         using var scope = NewDisposeScope();
-        ctx.save_for_backward([x, beta]);
-        return x.mul(beta.neg()).logsumexp(-1).div_(beta).neg_().MoveToOuterDisposeScope();
+        var z = x.mul(beta.neg());
+        var shift = z.amax([-1], keepdim: true).nan_to_num_(double.NaN, posinf: 0, neginf: 0).MoveToOuterDisposeScope();
+        var logSum = z.sub_(shift).exp_().sum(-1, keepdim: true).log_().MoveToOuterDisposeScope();
+        ctx.save_for_backward([x, beta, shift, logSum]);
+        return shift.add(logSum).squeeze(-1).div_(beta).neg_().MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -61,22 +68,47 @@ public sealed class LogSumFunction : autograd.SingleTensorFunction<LogSumFunctio
     {
         using var scope = NewDisposeScope();
         var saved = ctx.get_saved_variables();
-        Tensor x = saved[0], beta = saved[1];
+        Tensor x = saved[0], beta = saved[1], shift = saved[2], logSum = saved[3];
+        var (gradX, gradBeta) = is_grad_enabled() ? Differentiable(x, beta, grad_output) : InPlace(x, beta, shift, logSum, grad_output);
+        return [gradX?.MoveToOuterDisposeScope()!, gradBeta?.MoveToOuterDisposeScope()!];
+    }
 
-        // Recording (create_graph) keeps every intermediate intact for the graph; otherwise log p and p are ours alone.
-        bool recording = is_grad_enabled();
+    /// <summary>Backward in operations that autograd can record and differentiate again.</summary>
+    private static (Tensor? GradX, Tensor? GradBeta) Differentiable(Tensor x, Tensor beta, Tensor grad_output)
+    {
         var logP = InfiniteLimits.LogSoftmax(x * beta.neg());
+        var p = logP.exp();
+        var gradX = x.requires_grad ? p * grad_output.unsqueeze(-1) : null;
+        var gradBeta = beta.requires_grad ? BetaGradient((p * logP.nan_to_num(double.NaN, neginf: 0)).sum(-1), beta, grad_output) : null;
+        return (gradX, gradBeta);
+    }
+
+    /// <summary>The same sums when nothing records them: log p and p are ours, and are overwritten.</summary>
+    private static (Tensor? GradX, Tensor? GradBeta) InPlace(Tensor x, Tensor beta, Tensor shift, Tensor logSum, Tensor grad_output)
+    {
+        // Each log Σ lies in [0, log N] unless its row's maximum was infinite or NaN; only then the limits are needed.
+        bool finiteRows = double.IsFinite(logSum.sum().ToDouble());
+        var logP = finiteRows ? x.mul(beta.neg()).sub_(shift).sub_(logSum) : InfiniteLimits.LogSoftmax(x * beta.neg());
         var p = logP.exp();
         Tensor? gradBeta = null;
         if (beta.requires_grad)
         {
-            var pLogP = recording ? p * logP.nan_to_num(double.NaN, neginf: 0) : logP.nan_to_num_(double.NaN, neginf: 0).mul_(p);
-            gradBeta = InnerProduct.Of(grad_output, pLogP.sum(-1)).neg() / beta.square();
+            if (!finiteRows)
+                logP.nan_to_num_(double.NaN, neginf: 0);
+            var pLogP = logP.mul_(p);
+            var entropyTerms = pLogP.sum(-1);
+            // In finite rows the only NaN is p_j log p_j = 0 · (−∞) at z_j = −∞, whose limit is 0.
+            if (finiteRows && double.IsNaN(entropyTerms.sum().ToDouble()))
+                entropyTerms = pLogP.nan_to_num_(0).sum(-1);
+            gradBeta = BetaGradient(entropyTerms, beta, grad_output);
         }
-        var g = grad_output.unsqueeze(-1);
-        var gradX = !x.requires_grad ? null : recording ? p * g : p.mul_(g);
-        return [gradX?.MoveToOuterDisposeScope()!, gradBeta?.MoveToOuterDisposeScope()!];
+        var gradX = x.requires_grad ? p.mul_(grad_output.unsqueeze(-1)) : null;
+        return (gradX, gradBeta);
     }
+
+    /// <summary>∂E/∂β = Σ_rows g · H(p) / β², from each row's Σ_j p_j log p_j = −H(p).</summary>
+    private static Tensor BetaGradient(Tensor rowSumsOfPLogP, Tensor beta, Tensor grad_output) =>
+        InnerProduct.Of(grad_output, rowSumsOfPLogP).neg() / beta.square();
 
     private static void Validate(Tensor x, Tensor beta)
     {
