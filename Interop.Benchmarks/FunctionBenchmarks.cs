@@ -17,7 +17,7 @@ public class FunctionBenchmarks
     private Workload workload = null!;
 
     /// <summary>The module's name, as in <see cref="ModuleMap.All"/>.</summary>
-    [ParamsSource(nameof(Modules))]
+    [ParamsSource(nameof(Modules), Priority = -1)]
     public string Module { get; set; } = "";
 
     /// <summary>The shape of x, as 8, 4096 or 256x1024.</summary>

@@ -101,6 +101,10 @@ public sealed class Workload : IDisposable
             return null;
         using var _ = NewDisposeScope();
         Forward(implementation); // lets lazily initialised native state settle before the measurement
+        // Tensors that nobody disposed are freed by the finalizer thread; let it finish so it cannot free memory
+        // in the middle of the measurement.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
         long before = NativeHeap.BytesInUse();
         Tensor y;
         using (var forward = NewDisposeScope())

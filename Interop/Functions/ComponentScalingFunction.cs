@@ -61,7 +61,7 @@ public sealed class ComponentScalingFunction : autograd.SingleTensorFunction<Com
         FunctionArguments.RequireFloatingPair(function, x, k, "k");
         if (k.dim() != 1)
             throw new ArgumentException($"{function}: 'k' must be a vector of shape [N]; got shape {FunctionArguments.Shape(k)}.", "k");
-        if (x.dim() == 0 || x.shape[^1] != k.shape[0])
+        if (x.dim() == 0 || x.size(-1) != k.size(0))
             throw new ArgumentException(
                 $"{function}: 'x' must have shape [..., {k.shape[0]}] to match K of length {k.shape[0]}; got shape {FunctionArguments.Shape(x)}.", "x");
     }

@@ -69,7 +69,7 @@ public sealed class ExponentialFunction : autograd.SingleTensorFunction<Exponent
     private static Tensor BetaSum(Tensor x, Tensor beta, Tensor gy, Tensor grad_output)
     {
         var sum = InnerProduct.Of(x, gy);
-        if (!sum.isnan().ToBoolean())
+        if (!double.IsNaN(sum.ToDouble()))
             return sum;
         var z = x * -beta;
         var m = z.max();

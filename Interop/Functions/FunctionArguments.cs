@@ -39,7 +39,7 @@ internal static class FunctionArguments
     /// <summary>Checks that x has a last dimension with at least one element, for the maps that reduce or index along it.</summary>
     public static void RequireNonEmptyLastDim(string function, Tensor x)
     {
-        if (x.dim() == 0 || x.shape[^1] == 0)
+        if (x.dim() == 0 || x.size(-1) == 0)
             throw new ArgumentException($"{function}: 'x' must have shape [..., N] with N ≥ 1; got shape {Shape(x)}.", "x");
     }
 

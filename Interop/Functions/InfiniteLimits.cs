@@ -40,7 +40,7 @@ internal static class InfiniteLimits
     public static Tensor SumDropping(Tensor a, Tensor b, Func<Tensor> dropWhere)
     {
         var sum = InnerProduct.Of(a, b);
-        if (!sum.isnan().ToBoolean())
+        if (!double.IsNaN(sum.ToDouble()))
             return sum;
         return where(dropWhere(), zeros_like(a), a * b).sum();
     }

@@ -9,8 +9,10 @@
 //     ∂E/∂β   = Σ_i g_i y_i (x̄ − x_i) = s x̄ − Σ_i g_i y_i x_i = −Σ_j x_j u_j
 // (the last step expands −Σ_j x_j y_j (g_j − s)). The β sum also runs over the batch dimensions.
 //
-// Backward forms u once; the β sum reads it with x in a single dot, and then, unless autograd is recording backward
-// to differentiate it again (create_graph), u is scaled by −β in place to become ∂E/∂x.
+// Backward forms u once; the β sum reads it with x in a single dot, and u becomes ∂E/∂x by a scaling with −β.
+// Unless autograd is recording backward to differentiate it again (create_graph), u comes from libtorch's fused
+// softmax backward (the kernel autograd itself uses, which TorchSharp does not bind; see BuiltInKernels) and is
+// scaled in place.
 //
 // Forward shifts z by its maximum before exponentiating (the built-in softmax kernel does exactly that), so it
 // never overflows, whatever the sign of β or the size of β x. At infinite z it returns the limit (see
@@ -59,10 +61,10 @@ public sealed class SoftmaxFunction : autograd.SingleTensorFunction<SoftmaxFunct
         var saved = ctx.get_saved_variables();
         Tensor x = saved[0], beta = saved[1], y = saved[2];
 
-        // Recording (create_graph) keeps every intermediate intact for the graph; otherwise u is ours alone.
+        // Recording (create_graph) needs operations that autograd can differentiate again; otherwise libtorch's
+        // fused softmax backward forms u in one pass, and u is ours alone.
         bool recording = is_grad_enabled();
-        var s = (grad_output * y).sum(-1, keepdim: true);
-        var u = recording ? y * (grad_output - s) : (grad_output - s).mul_(y);
+        var u = recording ? y * (grad_output - (grad_output * y).sum(-1, keepdim: true)) : BuiltInKernels.SoftmaxBackwardData(grad_output, y);
         var gradBeta = beta.requires_grad ? InfiniteLimits.SumDropping(x, u, x.isinf).neg() : null;
         var gradX = !x.requires_grad ? null : recording ? u * beta.neg() : u.mul_(beta.neg());
         return [gradX?.MoveToOuterDisposeScope()!, gradBeta?.MoveToOuterDisposeScope()!];
