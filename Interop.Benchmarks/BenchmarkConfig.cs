@@ -20,7 +20,7 @@ public sealed class BenchmarkConfig : ManualConfig
             .WithIterationCount(9)
             .WithIterationTime(Perfolizer.Horology.TimeInterval.FromMilliseconds(100)));
         AddDiagnoser(MemoryDiagnoser.Default);
-        AddColumn(new HeldForBackwardColumn());
+        AddColumn(new HeldForBackwardColumn(inScope: false), new HeldForBackwardColumn(inScope: true));
         AddColumn(StatisticColumn.Median);
     }
 }

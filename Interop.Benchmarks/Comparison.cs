@@ -13,8 +13,8 @@ namespace Interop.Benchmarks;
 /// <param name="CloneMicroseconds">Median time of one copy of x.</param>
 /// <param name="InputBytes">The size of x in bytes.</param>
 /// <param name="NecessaryBytes">Bytes that forward+backward must read and write at least (see <see cref="Workload.NecessaryBytes"/>).</param>
-/// <param name="HandWrittenHeldBytes">Native bytes the hand-written graph holds for backward, or null if not measured.</param>
-/// <param name="TwinHeldBytes">Native bytes the twin's graph holds for backward, or null if not measured.</param>
+/// <param name="HandWrittenHeld">Native bytes held for backward by the hand-written Function, or null if not measured (see <see cref="Workload.HeldForBackward"/>).</param>
+/// <param name="TwinHeld">The same for the twin.</param>
 public sealed record Comparison(
     string Module,
     long[] Shape,
@@ -25,8 +25,8 @@ public sealed record Comparison(
     double CloneMicroseconds,
     long InputBytes,
     long NecessaryBytes,
-    long? HandWrittenHeldBytes,
-    long? TwinHeldBytes)
+    HeldBytes? HandWrittenHeld,
+    HeldBytes? TwinHeld)
 {
     /// <summary>Hand-written time over twin time: below 1 the hand-written backward is faster.</summary>
     public double Ratio => HandWrittenMicroseconds / TwinMicroseconds;

@@ -6,19 +6,20 @@ using Interop.Reference;
 namespace Interop.Benchmarks;
 
 /// <summary>
-/// Native memory: the bytes a case's graph holds between forward and backward (<see cref="Workload.HeldForBackward"/>),
-/// measured once per module, size and implementation in the host process. BenchmarkDotNet's own native-memory
-/// profiler exists on Windows only.
+/// Native memory: the bytes a case holds between forward and backward (<see cref="Workload.HeldForBackward"/>),
+/// counted by the graph or in the caller's dispose scope, measured once per module, size and implementation in the
+/// host process. BenchmarkDotNet's own native-memory profiler exists on Windows only.
 /// </summary>
-public sealed class HeldForBackwardColumn : IColumn
+/// <param name="inScope">Count what the caller's dispose scope holds rather than what the graph holds.</param>
+public sealed class HeldForBackwardColumn(bool inScope) : IColumn
 {
-    private readonly Dictionary<(string, string, Implementation), string> measured = [];
+    private static readonly Dictionary<(string, string, Implementation), HeldBytes?> Measured = [];
 
     /// <inheritdoc />
-    public string Id => nameof(HeldForBackwardColumn);
+    public string Id => $"{nameof(HeldForBackwardColumn)}.{ColumnName}";
 
     /// <inheritdoc />
-    public string ColumnName => "Held for backward";
+    public string ColumnName => inScope ? "Held in scope" : "Held by graph";
 
     /// <inheritdoc />
     public bool AlwaysShow => true;
@@ -27,7 +28,7 @@ public sealed class HeldForBackwardColumn : IColumn
     public ColumnCategory Category => ColumnCategory.Metric;
 
     /// <inheritdoc />
-    public int PriorityInCategory => 0;
+    public int PriorityInCategory => inScope ? 1 : 0;
 
     /// <inheritdoc />
     public bool IsNumeric => true;
@@ -36,7 +37,9 @@ public sealed class HeldForBackwardColumn : IColumn
     public UnitType UnitType => UnitType.Size;
 
     /// <inheritdoc />
-    public string Legend => "Native bytes that the graph keeps between forward and backward, beyond x, the parameter and y (glibc mallinfo2)";
+    public string Legend => inScope
+        ? "Native bytes kept from forward to backward beyond x, the parameter and y, with forward's temporaries alive until the caller's dispose scope ends (glibc mallinfo2)"
+        : "Native bytes the graph keeps from forward to backward beyond x, the parameter and y, forward's temporaries released (glibc mallinfo2)";
 
     /// <inheritdoc />
     public bool IsAvailable(Summary summary) => NativeHeap.IsAvailable;
@@ -54,13 +57,12 @@ public sealed class HeldForBackwardColumn : IColumn
         string size = (string)benchmarkCase.Parameters[nameof(FunctionBenchmarks.Size)];
         var implementation = (Implementation)benchmarkCase.Parameters[nameof(FunctionBenchmarks.Implementation)];
         var key = (module, size, implementation);
-        if (!measured.TryGetValue(key, out var value))
+        if (!Measured.TryGetValue(key, out var held))
         {
             using var workload = new Workload(ModuleMap.All.Single(m => m.Name == module), Workload.ParseShape(size));
-            long? bytes = workload.HeldForBackward(implementation);
-            measured[key] = value = bytes is { } b ? $"{b / 1024.0:N1} KB" : "n/a";
+            Measured[key] = held = workload.HeldForBackward(implementation);
         }
-        return value;
+        return held is null ? "n/a" : $"{(inScope ? held.InScope : held.ByGraph) / 1024.0:N1} KB";
     }
 
     /// <inheritdoc />

@@ -79,7 +79,6 @@ public sealed class Workload : IDisposable
         using var _ = NewDisposeScope();
         var y = PassThroughFunction.apply(X);
         autograd.grad([y], [X], [y]); // any g of x's shape will do, and y costs nothing to make
-
     }
 
     /// <summary>A copy of x: the memory-bound yardstick for effective bandwidth.</summary>
@@ -91,14 +90,14 @@ public sealed class Workload : IDisposable
     }
 
     /// <summary>
-    /// The native bytes that stay allocated after forward, while the graph waits for backward, beyond x, the
-    /// parameter and the output y themselves: what autograd saved, minus what it shares with them. Forward's own
-    /// temporaries are released first, as they would be in Python; null where <see cref="NativeHeap"/> cannot measure.
+    /// The native bytes that forward leaves allocated for backward, beyond x, the parameter and y, both ways of
+    /// counting them (see <see cref="HeldBytes"/>); null where <see cref="NativeHeap"/> cannot measure.
     /// </summary>
-    public long? HeldForBackward(Implementation implementation)
+    public HeldBytes? HeldForBackward(Implementation implementation) =>
+        NativeHeap.IsAvailable ? new(BytesHeld(implementation, releaseTemporaries: true), BytesHeld(implementation, releaseTemporaries: false)) : null;
+
+    private long BytesHeld(Implementation implementation, bool releaseTemporaries)
     {
-        if (!NativeHeap.IsAvailable)
-            return null;
         using var _ = NewDisposeScope();
         Forward(implementation); // lets lazily initialised native state settle before the measurement
         // Tensors that nobody disposed are freed by the finalizer thread; let it finish so it cannot free memory
@@ -107,9 +106,13 @@ public sealed class Workload : IDisposable
         GC.WaitForPendingFinalizers();
         long before = NativeHeap.BytesInUse();
         Tensor y;
-        using (var forward = NewDisposeScope())
+        long held;
+        using (var step = NewDisposeScope())
+        {
             y = Map(implementation)(X, Parameter).MoveToOuterDisposeScope();
-        return NativeHeap.BytesInUse() - before - Bytes(y);
+            held = NativeHeap.BytesInUse() - before - Bytes(y);
+        }
+        return releaseTemporaries ? NativeHeap.BytesInUse() - before - Bytes(y) : held;
     }
 
     /// <summary>Releases x, the parameter and g.</summary>

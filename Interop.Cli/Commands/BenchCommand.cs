@@ -54,14 +54,15 @@ internal sealed class BenchCommand : ICommand
         output.WriteLine($"Forward+backward, hand-written Function vs autograd of its twin: float32, medians of {rounds} interleaved rounds.");
         output.WriteLine("ratio = hand-written time / twin time (below 1.00: hand-written is faster). floor = the same ratio for a Function");
         output.WriteLine("that does no arithmetic (TorchSharp's fixed cost per call). bandwidth = the hand-written pass's necessary bytes");
-        output.WriteLine("per second as a fraction of a clone of x's. held = native bytes the graph keeps for backward beyond x and y.");
+        output.WriteLine("per second as a fraction of a clone of x's. held = native KB kept from forward to backward beyond x and y: by the");
+        output.WriteLine("graph (forward's temporaries released) / in the caller's dispose scope (temporaries alive until it ends).");
         output.WriteLine($"Load average before: {loadBefore}; after: {LoadAverage()}.");
         output.WriteLine();
-        output.WriteLine($"{"module",-17}{"x",-13}{"threads",7}{"hand µs",10}{"twin µs",10}{"ratio",7}{"floor",7}{"bandwidth",10}{"held hand",11}{"held twin",11}");
+        output.WriteLine($"{"module",-17}{"x",-13}{"threads",7}{"hand µs",10}{"twin µs",10}{"ratio",7}{"floor",7}{"bandwidth",10}{"held hand",14}{"held twin",14}");
         foreach (var r in results)
         {
             output.WriteLine($"{r.Module,-17}{Workload.FormatShape(r.Shape),-13}{r.Threads,7}{r.HandWrittenMicroseconds,10:F1}{r.TwinMicroseconds,10:F1}" +
-                $"{r.Ratio,7:F2}{r.FloorRatio,7:F2}{r.BandwidthFractionOfClone,10:P0}{Kilobytes(r.HandWrittenHeldBytes),11}{Kilobytes(r.TwinHeldBytes),11}");
+                $"{r.Ratio,7:F2}{r.FloorRatio,7:F2}{r.BandwidthFractionOfClone,10:P0}{Kilobytes(r.HandWrittenHeld),14}{Kilobytes(r.TwinHeld),14}");
         }
     }
 
@@ -78,7 +79,7 @@ internal sealed class BenchCommand : ICommand
         output.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
     }
 
-    private static string Kilobytes(long? bytes) => bytes is { } b ? $"{b / 1024.0:F0} KB" : "n/a";
+    private static string Kilobytes(HeldBytes? held) => held is null ? "n/a" : $"{held.ByGraph / 1024.0:F0} / {held.InScope / 1024.0:F0}";
 
     /// <summary>The 1, 5 and 15 minute load averages, where the system reports them: timings depend on them.</summary>
     private static string LoadAverage() =>

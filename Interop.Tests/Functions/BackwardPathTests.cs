@@ -20,7 +20,7 @@ public class BackwardPathTests
     {
         var data = new TheoryData<string, string>();
         foreach (var map in ModuleMap.All)
-            foreach (var input in new[] { "random", "transposed", "infinite", "nan", "negative parameter", "zero parameter" })
+            foreach (var input in new[] { "random", "transposed", "broadcast g", "infinite", "nan", "negative parameter", "zero parameter" })
                 if (!(input == "zero parameter" && map == ModuleMap.LogSum))
                     data.Add(map.Name, input);
         return data;
@@ -99,6 +99,35 @@ public class BackwardPathTests
         AssertSame(both.GradParameter, gradParameter, $"{module} ({input}) ∂E/∂{map.ParameterName} with x frozen");
     }
 
+    public static TheoryData<string> Modules() => [.. ModuleMap.All.Select(m => m.Name)];
+
+    [Theory]
+    [MemberData(nameof(Modules))]
+    public void A_missing_gradient_for_the_output_gives_none_for_x_and_the_parameter(string module)
+    {
+        using var scope = NewDisposeScope();
+        var map = ModuleMap.All.Single(m => m.Name == module);
+        var (x, parameter, _) = Input(map, "random");
+        var xLeaf = x.clone().requires_grad_();
+        var parameterLeaf = parameter.clone().requires_grad_();
+
+        // The Function after y returns no gradient for it (autograd's undefined tensor), so backward runs with none.
+        var loss = NoGradient.apply(map.Function(xLeaf, parameterLeaf)).sum();
+        var grads = autograd.grad([loss], [xLeaf, parameterLeaf], allow_unused: true);
+
+        Assert.All(grads, g => Assert.True(g.IsInvalid || g.count_nonzero().ToInt64() == 0, $"{module}: a gradient without any coming in"));
+    }
+
+    /// <summary>y = x, whose backward gives x no gradient at all (not even zeros).</summary>
+    private sealed class NoGradient : autograd.SingleTensorFunction<NoGradient>
+    {
+        public override string Name => nameof(NoGradient);
+
+        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars) => ((Tensor)vars[0]).alias();
+
+        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output) => [null!];
+    }
+
     private static MapGradients Gradients(ModuleMap map, Tensor x, Tensor parameter, Tensor upstream, bool createGraph)
     {
         var xLeaf = x.clone().requires_grad_();
@@ -108,7 +137,7 @@ public class BackwardPathTests
         return new MapGradients(y.detach(), grads[0], grads[1]);
     }
 
-    /// <summary>Float64 inputs of shape [3, 4] (the twin's output shape for g), each probing one kind of trouble.</summary>
+    /// <summary>Float64 x of shape [3, 4] and g of the output's shape, each input probing one kind of trouble.</summary>
     private static (Tensor X, Tensor Parameter, Tensor Upstream) Input(ModuleMap map, string input)
     {
         var generator = new Generator(41);
@@ -138,6 +167,9 @@ public class BackwardPathTests
         Tensor upstream;
         using (no_grad())
             upstream = randn(map.Twin(zeros_like(x), parameter).shape, ScalarType.Float64, generator: generator);
+        // What y.sum().backward() sends: one value expanded to y's shape, with stride 0.
+        if (input == "broadcast g")
+            upstream = tensor(0.6, ScalarType.Float64).expand(upstream.shape);
         return (x, parameter, upstream);
     }
 

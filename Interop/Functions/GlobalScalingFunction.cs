@@ -29,7 +29,7 @@ public sealed class GlobalScalingFunction : autograd.SingleTensorFunction<Global
     public static Tensor apply(Tensor x, Tensor k)
     {
         Validate(x, k);
-        return apply_internal(x, k)[0];
+        return FunctionCalls.Apply(() => apply_internal(x, k));
     }
 
     /// <inheritdoc />
@@ -37,6 +37,7 @@ public sealed class GlobalScalingFunction : autograd.SingleTensorFunction<Global
     {
         var (x, k) = FunctionArguments.Unpack(Name, vars, "k");
         Validate(x, k);
+        ctx.set_materialize_grads(false); // see FunctionCalls
         ctx.save_for_backward([x, k]);
         return x.mul(k);
     }
@@ -44,6 +45,8 @@ public sealed class GlobalScalingFunction : autograd.SingleTensorFunction<Global
     /// <inheritdoc />
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
+        if (grad_output.IsInvalid)
+            return FunctionCalls.NoGradients;
         using var scope = NewDisposeScope();
         var saved = ctx.get_saved_variables();
         Tensor x = saved[0], k = saved[1];

@@ -40,7 +40,7 @@ public sealed class SoftmaxFunction : autograd.SingleTensorFunction<SoftmaxFunct
     public static Tensor apply(Tensor x, Tensor beta)
     {
         Validate(x, beta);
-        return apply_internal(x, beta)[0];
+        return FunctionCalls.Apply(() => apply_internal(x, beta));
     }
 
     /// <inheritdoc />
@@ -48,6 +48,7 @@ public sealed class SoftmaxFunction : autograd.SingleTensorFunction<SoftmaxFunct
     {
         var (x, beta) = FunctionArguments.Unpack(Name, vars, "beta");
         Validate(x, beta);
+        ctx.set_materialize_grads(false); // see FunctionCalls
         using var scope = NewDisposeScope();
         var y = InfiniteLimits.Softmax(x.mul(beta.neg()));
         ctx.save_for_backward([x, beta, y]);
@@ -57,6 +58,8 @@ public sealed class SoftmaxFunction : autograd.SingleTensorFunction<SoftmaxFunct
     /// <inheritdoc />
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
+        if (grad_output.IsInvalid)
+            return FunctionCalls.NoGradients;
         using var scope = NewDisposeScope();
         var saved = ctx.get_saved_variables();
         Tensor x = saved[0], beta = saved[1], y = saved[2];
@@ -64,7 +67,9 @@ public sealed class SoftmaxFunction : autograd.SingleTensorFunction<SoftmaxFunct
         // Recording (create_graph) needs operations that autograd can differentiate again; otherwise libtorch's
         // fused softmax backward forms u in one pass, and u is ours alone.
         bool recording = is_grad_enabled();
-        var u = recording ? y * (grad_output - (grad_output * y).sum(-1, keepdim: true)) : BuiltInKernels.SoftmaxBackwardData(grad_output, y);
+        var u = recording
+            ? y * (grad_output - (grad_output * y).sum(-1, keepdim: true))
+            : BuiltInKernels.SoftmaxBackwardData(grad_output, y);
         var gradBeta = beta.requires_grad ? InfiniteLimits.SumDropping(x, u, x.isinf).neg() : null;
         var gradX = !x.requires_grad ? null : recording ? u * beta.neg() : u.mul_(beta.neg());
         return [gradX?.MoveToOuterDisposeScope()!, gradBeta?.MoveToOuterDisposeScope()!];
