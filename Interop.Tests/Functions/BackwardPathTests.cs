@@ -111,8 +111,11 @@ public class BackwardPathTests
         var xLeaf = x.clone().requires_grad_();
         var parameterLeaf = parameter.clone().requires_grad_();
 
-        // The Function after y returns no gradient for it (autograd's undefined tensor), so backward runs with none.
-        var loss = NoGradient.apply(map.Function(xLeaf, parameterLeaf)).sum();
+        // The Function after y returns no gradient for it (autograd's undefined tensor), so backward runs with none,
+        // after the dispose scope of forward has ended.
+        Tensor loss;
+        using (var forward = NewDisposeScope())
+            loss = NoGradient.apply(map.Function(xLeaf, parameterLeaf)).sum().MoveToOuterDisposeScope();
         var grads = autograd.grad([loss], [xLeaf, parameterLeaf], allow_unused: true);
 
         Assert.All(grads, g => Assert.True(g.IsInvalid || g.count_nonzero().ToInt64() == 0, $"{module}: a gradient without any coming in"));

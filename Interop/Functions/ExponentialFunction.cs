@@ -37,7 +37,7 @@ public sealed class ExponentialFunction : autograd.SingleTensorFunction<Exponent
     public static Tensor apply(Tensor x, Tensor beta)
     {
         Validate(x, beta);
-        return FunctionCalls.Apply(() => apply_internal(x, beta));
+        return apply_internal(x, beta)[0];
     }
 
     /// <inheritdoc />
@@ -45,7 +45,7 @@ public sealed class ExponentialFunction : autograd.SingleTensorFunction<Exponent
     {
         var (x, beta) = FunctionArguments.Unpack(Name, vars, "beta");
         Validate(x, beta);
-        ctx.set_materialize_grads(false); // see FunctionCalls
+        ctx.set_materialize_grads(false); // see MissingGradient
         using var scope = NewDisposeScope();
         var y = x.mul(beta.neg()).exp_();
         ctx.save_for_backward([x, beta, y]);
@@ -56,7 +56,7 @@ public sealed class ExponentialFunction : autograd.SingleTensorFunction<Exponent
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
         if (grad_output.IsInvalid)
-            return FunctionCalls.NoGradients;
+            return MissingGradient.None;
         using var scope = NewDisposeScope();
         var saved = ctx.get_saved_variables();
         Tensor x = saved[0], beta = saved[1], y = saved[2];

@@ -47,7 +47,7 @@ public sealed class LogSumFunction : autograd.SingleTensorFunction<LogSumFunctio
     public static Tensor apply(Tensor x, Tensor beta)
     {
         Validate(x, beta);
-        return FunctionCalls.Apply(() => apply_internal(x, beta));
+        return apply_internal(x, beta)[0];
     }
 
     /// <inheritdoc />
@@ -55,7 +55,7 @@ public sealed class LogSumFunction : autograd.SingleTensorFunction<LogSumFunctio
     {
         var (x, beta) = FunctionArguments.Unpack(Name, vars, "beta");
         Validate(x, beta);
-        ctx.set_materialize_grads(false); // see FunctionCalls
+        ctx.set_materialize_grads(false); // see MissingGradient
         using var scope = NewDisposeScope();
         var z = x.mul(beta.neg());
         var shift = z.amax([-1], keepdim: true).nan_to_num_(double.NaN, posinf: 0, neginf: 0).MoveToOuterDisposeScope();
@@ -68,7 +68,7 @@ public sealed class LogSumFunction : autograd.SingleTensorFunction<LogSumFunctio
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
         if (grad_output.IsInvalid)
-            return FunctionCalls.NoGradients;
+            return MissingGradient.None;
         using var scope = NewDisposeScope();
         var saved = ctx.get_saved_variables();
         Tensor x = saved[0], beta = saved[1], shift = saved[2], logSum = saved[3];

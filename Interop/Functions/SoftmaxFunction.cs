@@ -40,7 +40,7 @@ public sealed class SoftmaxFunction : autograd.SingleTensorFunction<SoftmaxFunct
     public static Tensor apply(Tensor x, Tensor beta)
     {
         Validate(x, beta);
-        return FunctionCalls.Apply(() => apply_internal(x, beta));
+        return apply_internal(x, beta)[0];
     }
 
     /// <inheritdoc />
@@ -48,7 +48,7 @@ public sealed class SoftmaxFunction : autograd.SingleTensorFunction<SoftmaxFunct
     {
         var (x, beta) = FunctionArguments.Unpack(Name, vars, "beta");
         Validate(x, beta);
-        ctx.set_materialize_grads(false); // see FunctionCalls
+        ctx.set_materialize_grads(false); // see MissingGradient
         using var scope = NewDisposeScope();
         var y = InfiniteLimits.Softmax(x.mul(beta.neg()));
         ctx.save_for_backward([x, beta, y]);
@@ -59,7 +59,7 @@ public sealed class SoftmaxFunction : autograd.SingleTensorFunction<SoftmaxFunct
     public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
     {
         if (grad_output.IsInvalid)
-            return FunctionCalls.NoGradients;
+            return MissingGradient.None;
         using var scope = NewDisposeScope();
         var saved = ctx.get_saved_variables();
         Tensor x = saved[0], beta = saved[1], y = saved[2];
