@@ -21,10 +21,14 @@ internal sealed class BenchCommand : ICommand
     {
         ["full"] = "add x of [1000, 1000] and run three times as many rounds (the numbers in docs/benchmarks.md)",
         ["json"] = "print the results as JSON",
+        ["alone="] = "MODULE:SHAPE:hand|twin, e.g. Softmax:256x1024:twin: time that one alone in this process instead",
+        ["threads="] = "intra-op threads for --alone (default 1)",
     };
 
     public int Run(ParsedOptions options, TextWriter output)
     {
+        if (options.Value("alone") is { } alone)
+            return RunAlone(alone, options.Int("threads", 1, 1, 256), options.Flag("json"), output);
         bool full = options.Flag("full");
         int rounds = full ? 61 : 21;
         var block = TimeSpan.FromMilliseconds(full ? 4 : 2);
@@ -46,6 +50,27 @@ internal sealed class BenchCommand : ICommand
             WriteJson(output, rounds, loadBefore, results);
         else
             WriteTable(output, rounds, loadBefore, results);
+        return 0;
+    }
+
+    /// <summary>
+    /// One implementation with nothing else in the process: run it for hand and twin in alternating processes to
+    /// check the interleaved ratios against a training loop's conditions (docs/benchmarks.md).
+    /// </summary>
+    private static int RunAlone(string spec, int threads, bool json, TextWriter output)
+    {
+        string[] parts = spec.Split(':');
+        var map = parts.Length == 3 ? ModuleMap.All.SingleOrDefault(m => m.Name == parts[0]) : null;
+        long[]? shape = parts.Length == 3 && parts[1].Split('x').All(d => long.TryParse(d, out long n) && n > 0) ? Workload.ParseShape(parts[1]) : null;
+        Implementation? implementation = parts.Length == 3 ? parts[2] switch { "hand" => Implementation.HandWritten, "twin" => Implementation.Twin, _ => null } : null;
+        if (map is null || shape is null || implementation is null)
+            throw new UsageException($"--alone must be MODULE:SHAPE:hand|twin with MODULE one of {string.Join(", ", ModuleMap.All.Select(m => m.Name))} and SHAPE like 256x1024; got '{spec}'.");
+
+        using var workload = new Workload(map, shape);
+        double microseconds = InterleavedTimer.Alone(workload, implementation.Value, threads, rounds: 61, TimeSpan.FromMilliseconds(4));
+        output.WriteLine(json
+            ? JsonSerializer.Serialize(new { module = map.Name, shape, implementation = implementation.Value.ToString(), threads, microseconds })
+            : $"{map.Name} {Workload.FormatShape(shape)} {implementation.Value}, alone, {threads} thread(s): {microseconds:F1} µs (median of 61 rounds)");
         return 0;
     }
 

@@ -46,10 +46,9 @@ public sealed class ExponentialFunction : autograd.SingleTensorFunction<Exponent
         var (x, beta) = FunctionArguments.Unpack(Name, vars, "beta");
         Validate(x, beta);
         ctx.set_materialize_grads(false); // see MissingGradient
-        using var scope = NewDisposeScope();
         var y = x.mul(beta.neg()).exp_();
         ctx.save_for_backward([x, beta, y]);
-        return y.MoveToOuterDisposeScope();
+        return y;
     }
 
     /// <inheritdoc />

@@ -56,12 +56,11 @@ public sealed class LogSumFunction : autograd.SingleTensorFunction<LogSumFunctio
         var (x, beta) = FunctionArguments.Unpack(Name, vars, "beta");
         Validate(x, beta);
         ctx.set_materialize_grads(false); // see MissingGradient
-        using var scope = NewDisposeScope();
         var z = x.mul(beta.neg());
-        var shift = z.amax([-1], keepdim: true).nan_to_num_(double.NaN, posinf: 0, neginf: 0).MoveToOuterDisposeScope();
-        var logSum = z.sub_(shift).exp_().sum(-1, keepdim: true).log_().MoveToOuterDisposeScope();
+        var shift = z.amax([-1], keepdim: true).nan_to_num_(double.NaN, posinf: 0, neginf: 0);
+        var logSum = z.sub_(shift).exp_().sum(-1, keepdim: true).log_();
         ctx.save_for_backward([x, beta, shift, logSum]);
-        return shift.add(logSum).squeeze(-1).div_(beta).neg_().MoveToOuterDisposeScope();
+        return shift.add(logSum).squeeze(-1).div_(beta).neg_();
     }
 
     /// <inheritdoc />

@@ -49,10 +49,9 @@ public sealed class SoftmaxFunction : autograd.SingleTensorFunction<SoftmaxFunct
         var (x, beta) = FunctionArguments.Unpack(Name, vars, "beta");
         Validate(x, beta);
         ctx.set_materialize_grads(false); // see MissingGradient
-        using var scope = NewDisposeScope();
         var y = InfiniteLimits.Softmax(x.mul(beta.neg()));
         ctx.save_for_backward([x, beta, y]);
-        return y.MoveToOuterDisposeScope();
+        return y;
     }
 
     /// <inheritdoc />
