@@ -91,10 +91,16 @@ public sealed class Workload : IDisposable
 
     /// <summary>
     /// The native bytes that forward leaves allocated for backward, beyond x, the parameter and y, both ways of
-    /// counting them (see <see cref="HeldBytes"/>); null where <see cref="NativeHeap"/> cannot measure.
+    /// counting them (see <see cref="HeldBytes"/>), each the median of five forwards: libtorch's worker threads can
+    /// free scratch memory while one is measured. Null where <see cref="NativeHeap"/> cannot measure.
     /// </summary>
     public HeldBytes? HeldForBackward(Implementation implementation) =>
-        NativeHeap.IsAvailable ? new(BytesHeld(implementation, releaseTemporaries: true), BytesHeld(implementation, releaseTemporaries: false)) : null;
+        NativeHeap.IsAvailable
+            ? new(MedianBytesHeld(implementation, releaseTemporaries: true), MedianBytesHeld(implementation, releaseTemporaries: false))
+            : null;
+
+    private long MedianBytesHeld(Implementation implementation, bool releaseTemporaries) =>
+        Enumerable.Range(0, 5).Select(_ => BytesHeld(implementation, releaseTemporaries)).Order().ElementAt(2);
 
     private long BytesHeld(Implementation implementation, bool releaseTemporaries)
     {
