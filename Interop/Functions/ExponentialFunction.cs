@@ -9,7 +9,12 @@
 //     ∂E/∂β   = Σ_i g_i · (−x_i y_i)     (i runs over every element, batch dimensions included)
 //
 // Both reuse y, the output saved by forward, which is why it is saved instead of recomputed.
+// Two things can make the β sum NaN in floating point although its value is not: where y underflows to 0 because
+// x = ±∞, the term x_i y_i is ∞ · 0, whose limit is 0 (y decays faster than x grows); and where exp(−β x) overflows,
+// terms of opposite signs meet as ∞ − ∞. Only then does backward recompute the sum scaled by the largest exponent,
+// Σ_i g_i x_i e^{z_i} = e^{m} Σ_i g_i x_i e^{z_i − m} with z = −β x and m = max z, which gives the right sign of ∞.
 
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Interop.Functions;
@@ -52,8 +57,21 @@ public sealed class ExponentialFunction : autograd.SingleTensorFunction<Exponent
 
         var gy = grad_output * y;
         var gradX = x.requires_grad ? (gy * -beta).MoveToOuterDisposeScope() : null;
-        var gradBeta = beta.requires_grad ? (x * gy).sum().neg().MoveToOuterDisposeScope() : null;
+        var gradBeta = beta.requires_grad ? BetaSum(x, beta, gy, grad_output).neg().MoveToOuterDisposeScope() : null;
         return [gradX!, gradBeta!];
+    }
+
+    /// <summary>Σ_i x_i · (g_i y_i), rescaled when the plain sum is NaN (see the derivation above).</summary>
+    private static Tensor BetaSum(Tensor x, Tensor beta, Tensor gy, Tensor grad_output)
+    {
+        var sum = (x * gy).sum();
+        if (!sum.isnan().ToBoolean())
+            return sum;
+        var z = x * -beta;
+        var m = z.max();
+        var scaled = (z - m).exp();
+        var scaledSum = where(scaled.eq(0), zeros_like(scaled), grad_output * x * scaled).sum();
+        return where(scaledSum.eq(0), scaledSum, scaledSum * m.exp());
     }
 
     private static void Validate(Tensor x, Tensor beta)

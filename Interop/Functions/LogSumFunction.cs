@@ -14,6 +14,10 @@
 // Forward computes L as max(z) plus the log of the sum of exp(z − max(z)) (the built-in logsumexp kernel does
 // exactly that), so it is finite for either sign of β and any size of β x. Backward recomputes p and log p from
 // the saved inputs with differentiable operations, so that second derivatives come out right too.
+//
+// At infinite z, p is the limit (see InfiniteLimits): entries at z = −∞ are ignored, entries at z = +∞ share the
+// weight. An ignored entry has p_j = 0 and log p_j = −∞, and its entropy term p_j log p_j, 0 in the limit, is
+// taken as 0 (log p_j is replaced by 0 before the product, so that its derivative is 0 too rather than NaN).
 
 using TorchSharp;
 using static TorchSharp.torch;
@@ -56,12 +60,13 @@ public sealed class LogSumFunction : autograd.SingleTensorFunction<LogSumFunctio
         var saved = ctx.get_saved_variables();
         Tensor x = saved[0], beta = saved[1];
 
-        var logP = (x * -beta).log_softmax(-1);
+        var logP = InfiniteLimits.LogSoftmax(x * -beta);
         var p = logP.exp();
+        var pLogP = p * logP.nan_to_num(double.NaN, neginf: 0);
         var g = grad_output.unsqueeze(-1);
         var gradX = x.requires_grad ? (g * p).MoveToOuterDisposeScope() : null;
         var gradBeta = beta.requires_grad
-            ? ((grad_output * (p * logP).sum(-1)).sum().neg() / beta.square()).MoveToOuterDisposeScope()
+            ? ((grad_output * pLogP.sum(-1)).sum().neg() / beta.square()).MoveToOuterDisposeScope()
             : null;
         return [gradX!, gradBeta!];
     }

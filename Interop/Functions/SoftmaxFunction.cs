@@ -10,7 +10,10 @@
 // (the last step expands −Σ_j x_j y_j (g_j − s)). The β sum also runs over the batch dimensions.
 //
 // Forward shifts z by its maximum before exponentiating (the built-in softmax kernel does exactly that), so it
-// never overflows, whatever the sign of β or the size of β x.
+// never overflows, whatever the sign of β or the size of β x. At infinite z it returns the limit (see
+// InfiniteLimits): entries at z = −∞ get weight 0, entries at z = +∞ share all of it. There, x_j u_j is ∞ · 0 for
+// entries whose weight is 0 or whose x is tied at ±∞ with the rest of the row's weight; those terms are 0 in the
+// limit (Σ_j u_j = 0, so a shared x_j contributes nothing) and backward drops them.
 
 using static TorchSharp.torch;
 
@@ -40,7 +43,7 @@ public sealed class SoftmaxFunction : autograd.SingleTensorFunction<SoftmaxFunct
     {
         var (x, beta) = FunctionArguments.Unpack(Name, vars, "beta");
         Validate(x, beta);
-        var y = x.mul(beta).neg_().softmax(-1);
+        var y = InfiniteLimits.Softmax(x.mul(beta).neg_());
         ctx.save_for_backward([x, beta, y]);
         return y;
     }
@@ -55,7 +58,9 @@ public sealed class SoftmaxFunction : autograd.SingleTensorFunction<SoftmaxFunct
         var s = (grad_output * y).sum(-1, keepdim: true);
         var u = y * (grad_output - s);
         var gradX = x.requires_grad ? (u * -beta).MoveToOuterDisposeScope() : null;
-        var gradBeta = beta.requires_grad ? (x * u).sum().neg().MoveToOuterDisposeScope() : null;
+        var gradBeta = beta.requires_grad
+            ? InfiniteLimits.SumDropping(x, u, x.isinf).neg().MoveToOuterDisposeScope()
+            : null;
         return [gradX!, gradBeta!];
     }
 
