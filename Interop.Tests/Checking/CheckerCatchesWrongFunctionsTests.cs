@@ -118,6 +118,23 @@ public class CheckerCatchesWrongFunctionsTests
     }
 
     [Fact]
+    public void A_gradient_of_the_wrong_shape_fails_the_check_and_the_process_survives()
+    {
+        using var scope = NewDisposeScope();
+        var x = randn([2, 3], ScalarType.Float64, generator: new Generator(10)).requires_grad_();
+        var beta = tensor(0.9, ScalarType.Float64).requires_grad_();
+        var map = ModuleMap.Exponential with { Function = LastColumnDroppedExponentialFunction.apply };
+
+        var report = gradcheck(map, x, beta);
+
+        Assert.False(report.Passed);
+        Assert.Empty(report.Pairs);
+        var refused = Assert.Single(report.Checks);
+        Assert.Equal("autograd accepts the backward", refused.Name);
+        Assert.Contains("invalid gradient at index 0 - got [2, 2] but expected shape compatible with [2, 3]", refused.Detail);
+    }
+
+    [Fact]
     public void Compare_with_autograd_catches_the_same_bugs()
     {
         using var scope = NewDisposeScope();

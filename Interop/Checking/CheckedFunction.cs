@@ -112,6 +112,12 @@ internal sealed class CheckedFunction
     /// <summary>The copy that <see cref="Float32Policy.Upcast"/> works on: float64 for a narrower floating-point tensor, the tensor itself otherwise.</summary>
     public static Tensor Upcast(Tensor tensor) => IsNarrow(tensor) ? tensor.detach().to(ScalarType.Float64) : tensor;
 
+    /// <summary>One comparison per (output, input) pair, outputs first, in the order the report lists them.</summary>
+    public JacobianPairResult[] Pairs(int order, Func<JacobianComparison.Pair, JacobianPairResult> compare) =>
+        (from o in Enumerable.Range(0, OutputNames.Length)
+         from k in Enumerable.Range(0, InputNames.Length)
+         select compare(new JacobianComparison.Pair(order, o, OutputNames[o], k, InputNames[k], OutputShapes[o].Length))).ToArray();
+
     private static string GradientName(string name) => $"∂E/∂{name}";
 
     private static bool IsNarrow(Tensor tensor) => tensor.is_floating_point() && tensor.dtype != ScalarType.Float64;

@@ -42,6 +42,9 @@ public sealed record GradientCheckOptions(
     /// </summary>
     public static GradientCheckOptions Comparison { get; } = new(atol: 1e-12, rtol: 1e-10);
 
+    /// <summary>Whether the function and its backward run on float64 copies of narrower inputs (<see cref="Float32Policy.Upcast"/>).</summary>
+    internal bool AnalyticalInFloat64 => float32 == Float32Policy.Upcast;
+
     /// <summary>Throws if an option is out of range; the message names the option, what it must be and what it is.</summary>
     internal void Validate()
     {

@@ -4,9 +4,10 @@ using static TorchSharp.torch;
 namespace Interop.Checking;
 
 /// <summary>
-/// The vector-Jacobian product vᵀJ that every check is built from: one call of backward with v as grad_output. A
-/// gradient that autograd leaves undefined (an input that does not reach the outputs, or outputs that do not require
-/// grad at all) is returned as zeros, which is what it means mathematically; that is how a backward that is not
+/// The vector-Jacobian product vᵀJ that every check is built from: one call of backward with v as grad_output,
+/// through <see cref="SafeAutograd.grad"/> so that a misbehaving function cannot take the process down. A gradient
+/// that autograd leaves undefined (an input that does not reach the outputs, or outputs that do not require grad at
+/// all) is returned as zeros, which is what it means mathematically; that is how a backward that is not
 /// differentiable shows up in a second-order check: as a Jacobian of zeros, not as an exception.
 /// </summary>
 internal static class VectorJacobianProduct
@@ -17,29 +18,18 @@ internal static class VectorJacobianProduct
     /// </summary>
     public static Tensor[] Of(IReadOnlyList<Tensor> outputs, IReadOnlyList<Tensor> inputs, IReadOnlyList<Tensor> gradOutputs, bool createGraph = false)
     {
-        if (gradOutputs.Count != outputs.Count)
-            throw new ArgumentException($"grad_outputs must hold one tensor per output ({outputs.Count}); got {gradOutputs.Count}.", "grad_outputs");
-        for (int o = 0; o < outputs.Count; o++)
-        {
-            // Checked here, in managed code: a grad_output of the wrong shape inside the engine ends the process.
-            if (!gradOutputs[o].shape.SequenceEqual(outputs[o].shape))
-                throw new ArgumentException(
-                    $"grad_outputs[{o}] must have the shape of output {o}, [{string.Join(", ", outputs[o].shape)}]; got [{string.Join(", ", gradOutputs[o].shape)}].",
-                    "grad_outputs");
-        }
         var differentiable = Enumerable.Range(0, outputs.Count).Where(o => outputs[o].requires_grad).ToArray();
         if (differentiable.Length == 0)
             return inputs.Select(input => zeros_like(input)).ToArray();
-        // retain_graph: the checks run several backward passes through one forward, and TorchSharp needs it with
-        // create_graph too; a backward through a freed graph can end the process instead of throwing.
-        var grads = autograd.grad(
+        // retain_graph: the checks run several backward passes through one forward.
+        var grads = SafeAutograd.grad(
             differentiable.Select(o => outputs[o]).ToList(),
             inputs.ToList(),
             differentiable.Select(o => gradOutputs[o].to(outputs[o].dtype)).ToList(),
             retain_graph: true,
             create_graph: createGraph,
             allow_unused: true);
-        return grads.Select((grad, k) => grad.IsInvalid ? zeros_like(inputs[k]) : grad).ToArray();
+        return grads.Select((grad, k) => grad ?? zeros_like(inputs[k])).ToArray();
     }
 
     /// <summary>
