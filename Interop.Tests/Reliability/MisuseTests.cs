@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Reflection;
-
 namespace Interop.Tests.Reliability;
 
 /// <summary>
@@ -10,10 +7,7 @@ namespace Interop.Tests.Reliability;
 /// </summary>
 public class MisuseTests
 {
-    private static readonly string HostPath = Path.GetFullPath(Path.Combine(
-        AppContext.BaseDirectory, "..", "..", "..", "MisuseHost", "bin",
-        typeof(MisuseTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration,
-        "net10.0", "MisuseHost.dll"));
+    private static readonly string Host = ChildProcess.BuiltDll(Path.Combine("Interop.Tests", "MisuseHost"), "MisuseHost");
 
     [Theory]
     [InlineData("grad-twice-without-retain", "THREW InvalidOperationException: autograd: Trying to backward through the graph a second time")]
@@ -39,19 +33,5 @@ public class MisuseTests
     public void Backward_twice_through_Functions_alone_accumulates_twice() =>
         Assert.Equal("RETURNED accumulated 2.0x", RunHost("backward-twice-through-functions-only"));
 
-    private static string RunHost(string misuse)
-    {
-        Assert.True(File.Exists(HostPath), $"the misuse host is not built at {HostPath}");
-        var start = new ProcessStartInfo("dotnet", [HostPath, misuse])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), $"{misuse}: the host did not exit");
-        Assert.True(process.ExitCode == 0, $"{misuse}: the process exited with {process.ExitCode}.\nstdout: {stdout}\nstderr: {stderr.Result}");
-        return stdout.Trim();
-    }
+    private static string RunHost(string misuse) => ChildProcess.Run(Host, TimeSpan.FromMinutes(2), misuse);
 }
