@@ -42,14 +42,20 @@ internal sealed class EnergyClassifierModule : nn.Module<Tensor, Tensor>
     /// </summary>
     public static EnergyClassifierModule Initialize(Tensor features, Tensor labels, int classes, double beta)
     {
-        using var scope = NewDisposeScope();
-        var oneHot = nn.functional.one_hot(labels, classes).to(features.dtype);
-        var counts = oneHot.sum(dim: 0).unsqueeze(1);
-        var overall = features.mean([0], keepdim: true);
-        var means = where(counts > 0, oneHot.t().matmul(features) / counts.clamp_min(1), overall);
-        var std = features.std(0);
-        var k = where(std > 0, std.reciprocal(), ones_like(std));
-        return new EnergyClassifierModule(means, k, beta);
+        Tensor means, k;
+        using (NewDisposeScope())
+        {
+            var oneHot = nn.functional.one_hot(labels, classes).to(features.dtype);
+            var counts = oneHot.sum(dim: 0).unsqueeze(1);
+            var overall = features.mean([0], keepdim: true);
+            means = where(counts > 0, oneHot.t().matmul(features) / counts.clamp_min(1), overall).MoveToOuterDisposeScope();
+            var std = features.std(0);
+            k = where(std > 0, std.reciprocal(), ones_like(std)).MoveToOuterDisposeScope();
+        }
+        // Made outside the scope: the module's parameters must outlive it.
+        using (means)
+        using (k)
+            return new EnergyClassifierModule(means, k, beta);
     }
 
     /// <summary>A module of the right shape for <paramref name="classes"/> classes and one feature, for schema propagation.</summary>

@@ -18,6 +18,7 @@ public sealed class EnergyClassifierTrainer : IEstimator<EnergyClassifierTransfo
     internal const string ScoreColumnName = "Score";
     internal const string PredictedLabelColumnName = "PredictedLabel";
 
+    private readonly IHostEnvironment _environment;
     private readonly MLContext _context;
     private readonly Options _options;
 
@@ -34,11 +35,13 @@ public sealed class EnergyClassifierTrainer : IEstimator<EnergyClassifierTransfo
         }
     }
 
-    internal EnergyClassifierTrainer(MLContext context, Options options)
+    internal EnergyClassifierTrainer(IHostEnvironment environment, Options options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _context = context;
+        _environment = environment;
+        // The scoring chain is built with a context of its own: ML.NET gives no public way from an environment to its catalogs.
+        _context = new MLContext(options.Seed);
         _options = options;
     }
 
@@ -51,7 +54,7 @@ public sealed class EnergyClassifierTrainer : IEstimator<EnergyClassifierTransfo
         var label = ColumnSink.Find(input.Schema, _options.LabelColumnName);
         var classes = ClassValues.Of(label, ClassCount(_options.LabelColumnName, label.Type));
 
-        using var channel = ((IHostEnvironment)_context).Start(nameof(EnergyClassifierTrainer));
+        using var channel = _environment.Start(nameof(EnergyClassifierTrainer));
         var (features, labels) = input.ToTensors(_options.FeatureColumnName, _options.LabelColumnName, new TensorConversionOptions { NaNPolicy = _options.NaNPolicy });
         using (features)
         using (labels)
@@ -77,9 +80,10 @@ public sealed class EnergyClassifierTrainer : IEstimator<EnergyClassifierTransfo
     {
         FeatureColumns.Require(inputSchema, _options.FeatureColumnName);
         var label = FeatureColumns.Find(inputSchema, _options.LabelColumnName);
-        if (label.Kind != SchemaShape.Column.VectorKind.Scalar)
+        if (label.Kind != SchemaShape.Column.VectorKind.Scalar || !label.IsKey)
             throw LabelError(_options.LabelColumnName, FeatureColumns.Describe(label));
-        var classes = ClassValues.Placeholder(label, ClassCount(_options.LabelColumnName, label.ItemType));
+        // A schema shape tells neither the key count nor vector sizes, so two classes stand in for any number.
+        var classes = ClassValues.Placeholder(label, 2);
         bool doubleFeatures = FeatureColumns.Find(inputSchema, _options.FeatureColumnName).ItemType == NumberDataViewType.Double;
         using var placeholder = EnergyClassifierModule.Placeholder(classes.Count);
         return Scoring(placeholder.ToOnnx(_options.FeatureColumnName, doubleFeatures, classes), classes).GetOutputSchema(inputSchema);

@@ -19,6 +19,7 @@ public sealed class ExponentialDecayTrainer : IEstimator<ExponentialDecayTransfo
 {
     internal const string ScoreColumnName = "Score";
 
+    private readonly IHostEnvironment _environment;
     private readonly MLContext _context;
     private readonly Options _options;
 
@@ -39,11 +40,13 @@ public sealed class ExponentialDecayTrainer : IEstimator<ExponentialDecayTransfo
         }
     }
 
-    internal ExponentialDecayTrainer(MLContext context, Options options)
+    internal ExponentialDecayTrainer(IHostEnvironment environment, Options options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        _context = context;
+        _environment = environment;
+        // The scoring chain is built with a context of its own: ML.NET gives no public way from an environment to its catalogs.
+        _context = new MLContext(options.Seed);
         _options = options;
     }
 
@@ -55,7 +58,7 @@ public sealed class ExponentialDecayTrainer : IEstimator<ExponentialDecayTransfo
         var featureType = FeatureColumns.Require(input.Schema, _options.FeatureColumnName, width: 1);
         RequireLabel(_options.LabelColumnName, ColumnSink.Find(input.Schema, _options.LabelColumnName).Type);
 
-        using var channel = ((IHostEnvironment)_context).Start(nameof(ExponentialDecayTrainer));
+        using var channel = _environment.Start(nameof(ExponentialDecayTrainer));
         var (x, y) = input.ToTensors(_options.FeatureColumnName, _options.LabelColumnName, new TensorConversionOptions { NaNPolicy = _options.NaNPolicy });
         using var features = x.flatten();
         using var labels = y;

@@ -54,7 +54,7 @@ internal static class FeatureColumns
 
     public static string Describe(SchemaShape.Column column) => column.Kind switch
     {
-        SchemaShape.Column.VectorKind.Scalar => $"{column.ItemType}",
+        SchemaShape.Column.VectorKind.Scalar => column.IsKey ? $"Key<{column.ItemType}>" : $"{column.ItemType}",
         SchemaShape.Column.VectorKind.Vector => $"Vector<{column.ItemType}>",
         _ => $"variable-size Vector<{column.ItemType}>",
     };
