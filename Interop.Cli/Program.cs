@@ -4,4 +4,5 @@ using Interop.Cli.Commands;
 return CommandLine.Run(args, Console.Out, Console.Error,
 [
     new VerifyCommand(),
+    new TrainCommand(),
 ]);
