@@ -5,4 +5,5 @@ return CommandLine.Run(args, Console.Out, Console.Error,
 [
     new VerifyCommand(),
     new SoakCommand(),
+    new TrainCommand(),
 ]);
