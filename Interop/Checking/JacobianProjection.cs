@@ -52,7 +52,10 @@ internal static class JacobianProjection
         return projections;
     }
 
-    /// <summary>A random direction of unit length with the tensor's shape, in float64, with non-negative entries as in PyTorch.</summary>
+    /// <summary>
+    /// A random direction of unit length with the given shape, in float64. Its entries are non-negative, as in
+    /// PyTorch, so that vᵀ A u with every |A_ij| ≤ atol is at most atol · Σu · Σv: the scaled atol of a projection.
+    /// </summary>
     public static Tensor RandomUnitVector(long[] shape, Generator generator)
     {
         var vector = rand(shape, ScalarType.Float64, generator: generator);
