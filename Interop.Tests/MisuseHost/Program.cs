@@ -26,6 +26,12 @@ var cases = new Dictionary<string, Func<string>>
         SafeAutograd.grad([y], [beta]);
         return "ran";
     },
+    ["second-order-once"] = () =>
+    {
+        var (x, beta) = Inputs();
+        var g = SafeAutograd.grad([LogSumFunction.apply(x, beta)], [x], create_graph: true)[0]!;
+        return Show(SafeAutograd.grad([g.sum()], [beta])[0]!);
+    },
     ["backward-twice"] = () =>
     {
         var (x, beta) = Inputs();

@@ -13,7 +13,10 @@ internal static class ChildProcess
         "net10.0", project + ".dll"));
 
     /// <summary>Runs <paramref name="dll"/> with <paramref name="arguments"/>; asserts a normal exit and returns standard output.</summary>
-    public static string Run(string dll, TimeSpan timeout, params string[] arguments)
+    public static string Run(string dll, TimeSpan timeout, params string[] arguments) => RunWithErrors(dll, timeout, arguments).Output;
+
+    /// <summary>Runs <paramref name="dll"/> with <paramref name="arguments"/>; asserts a normal exit and returns both streams.</summary>
+    public static (string Output, string Errors) RunWithErrors(string dll, TimeSpan timeout, params string[] arguments)
     {
         Assert.True(File.Exists(dll), $"not built: {dll}");
         var start = new ProcessStartInfo("dotnet", [dll, .. arguments])
@@ -27,6 +30,6 @@ internal static class ChildProcess
         string what = $"{Path.GetFileName(dll)} {string.Join(' ', arguments)}";
         Assert.True(process.WaitForExit(timeout), $"{what}: did not exit within {timeout}");
         Assert.True(process.ExitCode == 0, $"{what}: exited with {process.ExitCode}.\nstdout: {stdout}\nstderr: {stderr.Result}");
-        return stdout.Trim();
+        return (stdout.Trim(), stderr.Result.Trim());
     }
 }

@@ -13,10 +13,10 @@ namespace Interop.Checking;
 /// into <c>.grad</c>, and restores every input's previous <c>.grad</c> afterwards, so the caller sees no side effect.
 /// It also follows PyTorch in retaining the graph whenever <c>create_graph</c> is set, which TorchSharp does not.
 /// <para>
-/// Two side effects remain. A non-leaf input is marked with <c>retain_grad()</c>, as <c>backward</c> needs to fill
-/// its <c>.grad</c>. And the first call with <c>create_graph</c> makes libtorch print, once per process, its warning
-/// that <c>backward(create_graph=True)</c> creates a reference cycle through <c>.grad</c>; that cycle is broken here
-/// when the inputs' previous <c>.grad</c> is restored.
+/// A non-leaf input is marked with <c>retain_grad()</c>, as <c>backward</c> needs to fill its <c>.grad</c>. With
+/// <c>create_graph</c>, libtorch warns on stderr that <c>backward(create_graph=True)</c> creates a reference cycle
+/// through <c>.grad</c>; that cycle is broken here when the inputs' previous <c>.grad</c> is restored, so the
+/// warning is silenced for that call.
 /// </para>
 /// </remarks>
 public static class SafeAutograd
@@ -49,6 +49,7 @@ public static class SafeAutograd
                 input.grad = null;
             try
             {
+                using var silenced = create_graph ? Native.LibTorchWarnings.Silenced() : null;
                 autograd.backward(outputs, grad_outputs ?? outputs.Select(output => ones_like(output)).ToList(), retain_graph ?? create_graph, create_graph, inputs);
             }
             catch (System.Runtime.InteropServices.ExternalException e)
