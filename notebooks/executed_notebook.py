@@ -2,8 +2,9 @@
 
     python3 executed_notebook.py check EXECUTED.ipynb PACKAGES_PROPS
         Prints one line per problem and exits 1 if there is any: an output of type `error`, or a
-        `#r "nuget: NAME, VERSION"` whose VERSION differs from the one Directory.Packages.props pins
-        for NAME (the notebooks reference the library's dependencies themselves, so they must follow it).
+        `#r "nuget: NAME, VERSION"` whose NAME Directory.Packages.props does not pin or whose VERSION
+        differs from the one it pins (the notebooks reference the library's dependencies themselves,
+        TorchSharp, ML.NET and the ONNX packages among them, so they must follow the library's versions).
 
     python3 executed_notebook.py clean EXECUTED.ipynb DESTINATION.ipynb
         Writes the executed notebook to DESTINATION without what changes from run to run or from machine
@@ -46,7 +47,9 @@ def version_drift(notebook, pinned):
     for number, cell in code_cells(notebook):
         for name, version in NUGET_REFERENCE.findall(text(cell["source"])):
             expected = pinned.get(name.lower())
-            if expected is not None and version != expected:
+            if expected is None:
+                yield f"cell {number}: references {name} {version}, which Directory.Packages.props does not pin"
+            elif version != expected:
                 yield f"cell {number}: references {name} {version}, but Directory.Packages.props pins {expected}"
 
 
