@@ -1,8 +1,10 @@
 using Interop.Cli;
 using Interop.Cli.Commands;
 
-return Interop.Cli.CommandLine.Run(args, Console.Out, Console.Error,
+return CommandLine.Run(args, Console.Out, Console.Error,
 [
     new VerifyCommand(),
+    new SoakCommand(),
+    new TrainCommand(),
     new BenchCommand(),
 ]);

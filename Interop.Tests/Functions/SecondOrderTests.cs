@@ -1,3 +1,4 @@
+using Interop.Checking;
 using Interop.Reference;
 using Interop.Tests.Support;
 using TorchSharp;

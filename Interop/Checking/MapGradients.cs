@@ -20,7 +20,7 @@ public sealed record MapGradients(Tensor Output, Tensor GradX, Tensor GradParame
         var xLeaf = x.detach().clone().requires_grad_();
         var parameterLeaf = parameter.detach().clone().requires_grad_();
         var y = map(xLeaf, parameterLeaf);
-        var grads = autograd.grad([y], [xLeaf, parameterLeaf], [upstream ?? ones_like(y)]);
-        return new MapGradients(y.detach(), grads[0], grads[1]);
+        var grads = SafeAutograd.grad([y], [xLeaf, parameterLeaf], [upstream ?? ones_like(y)]);
+        return new MapGradients(y.detach(), grads[0]!, grads[1]!);
     }
 }

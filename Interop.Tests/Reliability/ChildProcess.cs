@@ -1,0 +1,35 @@
+using System.Diagnostics;
+using System.Reflection;
+
+namespace Interop.Tests.Reliability;
+
+/// <summary>Runs a .NET program built beside the tests (the CLI, the misuse host) as a child process.</summary>
+internal static class ChildProcess
+{
+    /// <summary>The path of <paramref name="project"/>'s built DLL, for a project at the repository's <paramref name="relativeFolder"/>.</summary>
+    public static string BuiltDll(string relativeFolder, string project) => Path.GetFullPath(Path.Combine(
+        AppContext.BaseDirectory, "..", "..", "..", "..", relativeFolder, "bin",
+        typeof(ChildProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration,
+        "net10.0", project + ".dll"));
+
+    /// <summary>Runs <paramref name="dll"/> with <paramref name="arguments"/>; asserts a normal exit and returns standard output.</summary>
+    public static string Run(string dll, TimeSpan timeout, params string[] arguments) => RunWithErrors(dll, timeout, arguments).Output;
+
+    /// <summary>Runs <paramref name="dll"/> with <paramref name="arguments"/>; asserts a normal exit and returns both streams.</summary>
+    public static (string Output, string Errors) RunWithErrors(string dll, TimeSpan timeout, params string[] arguments)
+    {
+        Assert.True(File.Exists(dll), $"not built: {dll}");
+        var start = new ProcessStartInfo("dotnet", [dll, .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        string stdout = process.StandardOutput.ReadToEnd();
+        string what = $"{Path.GetFileName(dll)} {string.Join(' ', arguments)}";
+        Assert.True(process.WaitForExit(timeout), $"{what}: did not exit within {timeout}");
+        Assert.True(process.ExitCode == 0, $"{what}: exited with {process.ExitCode}.\nstdout: {stdout}\nstderr: {stderr.Result}");
+        return (stdout.Trim(), stderr.Result.Trim());
+    }
+}
