@@ -12,18 +12,16 @@
 //     ∂E/∂β   = Σ_rows g · H(p) / β²
 //
 // Forward computes L as m + log Σ_j exp(z_j − m), with m the row's maximum of z (the built-in logsumexp kernel
-// does the same), so it is finite for either sign of β and any size of β x. It keeps the two parts per row, so that
-// a plain backward rebuilds log p_j = (z_j − m) − log Σ exp(z − m) in place exactly as log_softmax forms it, then p
-// from it, lets the entropy terms overwrite log p and ∂E/∂x overwrite p: two temporaries the size of x, where
-// autograd of the twin makes five. When autograd is recording backward to differentiate it again (create_graph),
-// backward instead recomputes log p from the saved inputs with differentiable operations, so that second
-// derivatives come out right too.
+// does the same, and so does forward here, in place on z), so it is finite for either sign of β and any size of β x.
+// Backward recomputes log p from the saved inputs with log_softmax and p from it. When autograd is recording backward
+// to differentiate it again (create_graph), it does so with differentiable operations, so that second derivatives
+// come out right too; otherwise the entropy terms overwrite log p and ∂E/∂x overwrites p: three tensors the size of
+// x in all (−βx, log p and p, which becomes ∂E/∂x), where autograd of the twin makes five.
 //
 // At infinite z, p is the limit (see InfiniteLimits): entries at z = −∞ are ignored, entries at z = +∞ share the
 // weight. An ignored entry has p_j = 0 and log p_j = −∞, and its entropy term p_j log p_j, 0 in the limit, is
 // taken as 0 (log p_j is replaced by 0 before the product, so that its derivative is 0 too rather than NaN). Rows
-// whose maximum is infinite have m = 0 in forward, as in the built-in logsumexp, and go through InfiniteLimits in
-// backward.
+// whose maximum is infinite have m = 0 in forward, as in the built-in logsumexp.
 
 using TorchSharp;
 using static TorchSharp.torch;
@@ -58,9 +56,8 @@ public sealed class LogSumFunction : autograd.SingleTensorFunction<LogSumFunctio
         ctx.set_materialize_grads(false); // see MissingGradient
         var z = x.mul(beta.neg());
         var shift = z.amax([-1], keepdim: true).nan_to_num_(double.NaN, posinf: 0, neginf: 0);
-        var logSum = z.sub_(shift).exp_().sum(-1, keepdim: true).log_();
-        ctx.save_for_backward([x, beta, shift, logSum]);
-        return shift.add(logSum).squeeze(-1).div_(beta).neg_();
+        ctx.save_for_backward([x, beta]);
+        return z.sub_(shift).exp_().sum(-1, keepdim: true).log_().add_(shift).squeeze(-1).div_(beta).neg_();
     }
 
     /// <inheritdoc />
@@ -70,8 +67,8 @@ public sealed class LogSumFunction : autograd.SingleTensorFunction<LogSumFunctio
             return MissingGradient.None;
         using var scope = NewDisposeScope();
         var saved = ctx.get_saved_variables();
-        Tensor x = saved[0], beta = saved[1], shift = saved[2], logSum = saved[3];
-        var (gradX, gradBeta) = is_grad_enabled() ? Differentiable(x, beta, grad_output) : InPlace(x, beta, shift, logSum, grad_output);
+        Tensor x = saved[0], beta = saved[1];
+        var (gradX, gradBeta) = is_grad_enabled() ? Differentiable(x, beta, grad_output) : InPlace(x, beta, grad_output);
         return [gradX?.MoveToOuterDisposeScope()!, gradBeta?.MoveToOuterDisposeScope()!];
     }
 
@@ -86,23 +83,19 @@ public sealed class LogSumFunction : autograd.SingleTensorFunction<LogSumFunctio
     }
 
     /// <summary>The same sums when nothing records them: log p and p are ours, and are overwritten.</summary>
-    private static (Tensor? GradX, Tensor? GradBeta) InPlace(Tensor x, Tensor beta, Tensor shift, Tensor logSum, Tensor grad_output)
+    private static (Tensor? GradX, Tensor? GradBeta) InPlace(Tensor x, Tensor beta, Tensor grad_output)
     {
-        // Each log Σ lies in [0, log N] unless its row's maximum was infinite or NaN; only then the limits are needed.
-        bool finiteRows = double.IsFinite(logSum.sum().ToDouble());
-        var logP = finiteRows ? x.mul(beta.neg()).sub_(shift).sub_(logSum) : InfiniteLimits.LogSoftmax(x * beta.neg());
+        var logP = InfiniteLimits.LogSoftmax(x * beta.neg());
         var p = logP.exp();
         Tensor? gradBeta = null;
         if (beta.requires_grad)
         {
-            if (!finiteRows)
-                logP.nan_to_num_(double.NaN, neginf: 0);
-            var pLogP = logP.mul_(p);
-            var entropyTerms = pLogP.sum(-1);
-            // In finite rows the only NaN is p_j log p_j = 0 · (−∞) at z_j = −∞, whose limit is 0.
-            if (finiteRows && double.IsNaN(entropyTerms.sum().ToDouble()))
-                entropyTerms = pLogP.nan_to_num_(0).sum(-1);
-            gradBeta = BetaGradient(entropyTerms, beta, grad_output);
+            var rowSums = logP.mul_(p).sum(-1);
+            // NaN comes only from an entry at z = −∞ (p log p = 0 · (−∞), whose limit is 0) or from a NaN input;
+            // those rare inputs take the general path, which replaces log p by 0 there before the product.
+            if (double.IsNaN(rowSums.sum().ToDouble()))
+                return Differentiable(x, beta, grad_output);
+            gradBeta = BetaGradient(rowSums, beta, grad_output);
         }
         var gradX = x.requires_grad ? p.mul_(grad_output.unsqueeze(-1)) : null;
         return (gradX, gradBeta);
