@@ -19,9 +19,7 @@ namespace Interop.Checking;
 /// (tens of elements), which is all a check needs.
 /// <para>
 /// Every backward runs through <see cref="SafeAutograd.grad"/>, so a backward that autograd refuses (a gradient of
-/// the wrong shape, say) fails the report instead of ending the process. The checks print nothing; libtorch itself
-/// prints, once per process, a warning about <c>backward(create_graph=True)</c> the first time a second-order check
-/// runs (see <see cref="SafeAutograd"/>).
+/// the wrong shape, say) fails the report instead of ending the process. The checks print nothing.
 /// </para>
 /// </remarks>
 public static class GradientCheck
