@@ -16,6 +16,16 @@ public class ArgumentValidationTests
         ["LogSumFunction"] = LogSumFunction.apply,
     };
 
+    /// <summary>Each Function with the name of its parameter argument.</summary>
+    public static TheoryData<string, string> FunctionsAndParameters() => new()
+    {
+        { "ExponentialFunction", "beta" },
+        { "ComponentScalingFunction", "k" },
+        { "GlobalScalingFunction", "k" },
+        { "SoftmaxFunction", "beta" },
+        { "LogSumFunction", "beta" },
+    };
+
     private static ArgumentException Misuse(string function, Tensor x, Tensor parameter, string argument, params string[] fragments)
     {
         var error = Assert.ThrowsAny<ArgumentException>(() => Applies[function](x, parameter));
@@ -53,20 +63,12 @@ public class ArgumentValidationTests
         Misuse(function, ones([2, 3], ScalarType.Int64), ParameterFor(function, ScalarType.Int64), "x", "float32 or float64", "got Int64");
 
     [Theory]
-    [InlineData("ExponentialFunction", "beta")]
-    [InlineData("ComponentScalingFunction", "k")]
-    [InlineData("GlobalScalingFunction", "k")]
-    [InlineData("SoftmaxFunction", "beta")]
-    [InlineData("LogSumFunction", "beta")]
+    [MemberData(nameof(FunctionsAndParameters))]
     public void Parameter_of_another_dtype(string function, string parameter) =>
         Misuse(function, ones([2, 3], ScalarType.Float64), ParameterFor(function, ScalarType.Float32), parameter, "Float64", "got Float32");
 
     [Theory]
-    [InlineData("ExponentialFunction", "beta")]
-    [InlineData("ComponentScalingFunction", "k")]
-    [InlineData("GlobalScalingFunction", "k")]
-    [InlineData("SoftmaxFunction", "beta")]
-    [InlineData("LogSumFunction", "beta")]
+    [MemberData(nameof(FunctionsAndParameters))]
     public void Parameter_on_another_device(string function, string parameter) =>
         Misuse(function, ones(2, 3), ParameterFor(function, ScalarType.Float32).to(META), parameter, "x's device cpu", "got meta");
 

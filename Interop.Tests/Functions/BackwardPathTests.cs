@@ -34,8 +34,8 @@ public class BackwardPathTests
         var map = ModuleMap.All.Single(m => m.Name == module);
         var (x, parameter, upstream) = Input(map, input);
 
-        var plain = Gradients(map, x, parameter, upstream, createGraph: false);
-        var recorded = Gradients(map, x, parameter, upstream, createGraph: true);
+        var plain = MapGradients.Of(map.Function, x, parameter, upstream, create_graph: false);
+        var recorded = MapGradients.Of(map.Function, x, parameter, upstream, create_graph: true);
 
         AssertSame(recorded.GradX, plain.GradX, $"{module} ({input}) ∂E/∂x");
         AssertSame(recorded.GradParameter, plain.GradParameter, $"{module} ({input}) ∂E/∂{map.ParameterName}");
@@ -76,8 +76,8 @@ public class BackwardPathTests
 
         // Recorded gradients depend on the parameter (and on x for all but the scalings), so they carry a graph;
         // the plain path runs with grad mode off and returns detached tensors.
-        Assert.True(Gradients(map, x, parameter, upstream, createGraph: true).GradX.requires_grad, "create_graph: ∂E/∂x has a graph");
-        Assert.False(Gradients(map, x, parameter, upstream, createGraph: false).GradX.requires_grad, "plain: ∂E/∂x has no graph");
+        Assert.True(MapGradients.Of(map.Function, x, parameter, upstream, create_graph: true).GradX.requires_grad, "create_graph: ∂E/∂x has a graph");
+        Assert.False(MapGradients.Of(map.Function, x, parameter, upstream, create_graph: false).GradX.requires_grad, "plain: ∂E/∂x has no graph");
     }
 
     [Theory]
@@ -87,7 +87,7 @@ public class BackwardPathTests
         using var scope = NewDisposeScope();
         var map = ModuleMap.All.Single(m => m.Name == module);
         var (x, parameter, upstream) = Input(map, input);
-        var both = Gradients(map, x, parameter, upstream, createGraph: false);
+        var both = MapGradients.Of(map.Function, x, parameter, upstream, create_graph: false);
 
         // A frozen parameter (requires_grad false) gets no gradient; x's must not change because of it, and vice versa.
         var xLeaf = x.clone().requires_grad_();
@@ -129,15 +129,6 @@ public class BackwardPathTests
         public override Tensor forward(autograd.AutogradContext ctx, params object[] vars) => ((Tensor)vars[0]).alias();
 
         public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output) => [null!];
-    }
-
-    private static MapGradients Gradients(ModuleMap map, Tensor x, Tensor parameter, Tensor upstream, bool createGraph)
-    {
-        var xLeaf = x.clone().requires_grad_();
-        var parameterLeaf = parameter.clone().requires_grad_();
-        var y = map.Function(xLeaf, parameterLeaf);
-        var grads = autograd.grad([y], [xLeaf, parameterLeaf], [upstream], retain_graph: createGraph, create_graph: createGraph);
-        return new MapGradients(y.detach(), grads[0], grads[1]);
     }
 
     /// <summary>Float64 x of shape [3, 4] and g of the output's shape, each input probing one kind of trouble.</summary>

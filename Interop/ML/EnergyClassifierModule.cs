@@ -104,9 +104,7 @@ internal sealed class EnergyClassifierModule : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         long features = prototypes.shape[1], classCount = prototypes.shape[0];
         var graph = new OnnxGraph(nameof(EnergyClassifierModule), ScalarType.Float32);
-        var x = graph.Input(featureColumn, doubleFeatures ? DataType.Double : DataType.Float, [-1, features]);
-        if (doubleFeatures)
-            x = graph.Node("Cast", [x], null, OnnxGraph.Int("to", (long)DataType.Float));
+        var x = graph.FloatInput(featureColumn, doubleFeatures, [-1, features]);
         var offsets = graph.Node("Sub", [graph.Node("Unsqueeze", [x, graph.Constant("axes", [1L])]), graph.Constant("prototypes", prototypes)]);
         var scaled = OnnxMaps.ComponentScaling(graph, offsets, scale.k);
         var squares = graph.Node("Mul", [scaled, scaled]);

@@ -99,9 +99,7 @@ public sealed class ExponentialDecayTrainer : IEstimator<ExponentialDecayTransfo
     {
         var graph = new OnnxGraph(nameof(ExponentialDecayTrainer), ScalarType.Float32);
         long[] shape = featureType is VectorDataViewType ? [-1, 1] : [-1];
-        var x = graph.Input(_options.FeatureColumnName, FeatureColumns.ItemType(featureType) == NumberDataViewType.Double ? DataType.Double : DataType.Float, shape);
-        if (FeatureColumns.ItemType(featureType) == NumberDataViewType.Double)
-            x = graph.Node("Cast", [x], null, OnnxGraph.Int("to", (long)DataType.Float));
+        var x = graph.FloatInput(_options.FeatureColumnName, FeatureColumns.ItemType(featureType) == NumberDataViewType.Double, shape);
         OnnxExport.Emit(graph, model, x, ScoreColumnName);
         graph.Output(ScoreColumnName, DataType.Float, shape);
         return graph.ToBytes();

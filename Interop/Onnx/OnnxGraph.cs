@@ -46,6 +46,16 @@ internal sealed class OnnxGraph
         return name;
     }
 
+    /// <summary>
+    /// Declares a graph input that ML.NET feeds as Single or, when <paramref name="isDouble"/>, as Double, and returns
+    /// the value as float: a Double input is cast, since the trained graphs compute in float32.
+    /// </summary>
+    public string FloatInput(string name, bool isDouble, IReadOnlyList<long> shape)
+    {
+        var input = Input(name, isDouble ? DataType.Double : DataType.Float, shape);
+        return isDouble ? Node("Cast", [input], null, Int("to", (long)DataType.Float)) : input;
+    }
+
     /// <summary>Declares that the value <paramref name="name"/> is a graph output; a dimension of −1 is the free batch dimension.</summary>
     public void Output(string name, DataType type, IReadOnlyList<long> shape) => _graph.Output.Add(ValueInfo(name, type, shape));
 
