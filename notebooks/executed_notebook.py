@@ -40,7 +40,8 @@ def errors(notebook):
 
 def pinned_versions(packages_props):
     root = ElementTree.parse(packages_props).getroot()
-    return {item.get("Include").lower(): item.get("Version") for item in root.iter("PackageVersion")}
+    # An exact pin is written as a range of one version, "[1.2.3]"; a notebook's #r names the version itself.
+    return {item.get("Include").lower(): item.get("Version").strip("[]") for item in root.iter("PackageVersion")}
 
 
 def version_drift(notebook, pinned):
