@@ -203,7 +203,12 @@ public static class TorchNativeLoader
             libTorchSharp, loaded);
     }
 
-    /// <summary>Records the failure and hands its reason to TorchSharp's own load attempt, whose error would otherwise blame a missing package.</summary>
+    /// <summary>
+    /// Records the failure and makes TorchSharp's native calls fail with its reason. TorchSharp's own loader still runs
+    /// (a resolver cannot stop <c>NativeLibrary.TryLoad</c> from probing on), and usually fails with a message that
+    /// blames a missing package; should it load a library after all, that library would bind to the wrong libtorch or
+    /// not work on this libstdc++, so each call into it is refused with the reason instead.
+    /// </summary>
     private static NativeLoadReport Fail(string original, string message, IReadOnlyList<string> loaded)
     {
         try
