@@ -19,7 +19,15 @@ internal static class ProcessMaps
     /// </summary>
     public static string RealPath(string path)
     {
-        IntPtr resolved = ResolvePath(path, IntPtr.Zero);
+        IntPtr resolved;
+        try
+        {
+            resolved = ResolvePath(path, IntPtr.Zero);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return path;
+        }
         if (resolved == IntPtr.Zero)
             return path;
         try
