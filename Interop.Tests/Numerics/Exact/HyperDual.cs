@@ -11,8 +11,6 @@ public readonly record struct HyperDual(BigFloat Value, BigFloat E1, BigFloat E2
     /// <summary>A constant: no derivative in either direction.</summary>
     public static HyperDual Constant(BigFloat value) => new(value, BigFloat.Zero, BigFloat.Zero, BigFloat.Zero);
 
-    public static implicit operator HyperDual(double value) => Constant(value);
-
     public static HyperDual operator -(HyperDual a) => new(-a.Value, -a.E1, -a.E2, -a.E12);
 
     public static HyperDual operator +(HyperDual a, HyperDual b) => new(a.Value + b.Value, a.E1 + b.E1, a.E2 + b.E2, a.E12 + b.E12);
