@@ -11,7 +11,7 @@ public enum ExactClass
     /// <summary>Rounds to a normal number: judged by relative error (float64) or ulps (float32).</summary>
     Normal,
 
-    /// <summary>Nonzero but rounds below the normal range (to a subnormal or to 0): measured the same way, not judged by the goals.</summary>
+    /// <summary>Nonzero but rounds below the normal range (to a subnormal or to 0): measured the same way; the goals only ask for a finite result.</summary>
     BelowNormal,
 
     /// <summary>Beyond the format's range: the result must be the same infinity.</summary>
