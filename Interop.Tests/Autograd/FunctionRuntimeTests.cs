@@ -183,6 +183,26 @@ public class FunctionRuntimeTests
     }
 
     [Fact]
+    public void Backward_leaves_the_callers_dispose_scope_current()
+    {
+        using var scope = NewDisposeScope();
+        var x = randn(3).requires_grad_();
+        Square.apply(x).sum().backward();
+        var madeAfterwards = x * 2;
+        Assert.True(scope.Contains(madeAfterwards), "a tensor made after backward belongs to the caller's scope");
+    }
+
+    [Fact]
+    public void A_backward_may_run_a_backward_of_its_own()
+    {
+        using var scope = NewDisposeScope();
+        var x = randn(4, ScalarType.Float64).requires_grad_();
+        var gradient = SafeAutograd.grad([Reentrant.apply(x).sum()], [x])[0]!;
+        TensorAssert.Close(2 * x.detach() * 3, gradient, 1e-15, "∂(3·x²)/∂x through a backward that differentiates x² itself");
+        TensorAssert.Close(2 * x.detach(), SafeAutograd.grad([Square.apply(x).sum()], [x])[0]!, 1e-15, "a plain backward afterwards");
+    }
+
+    [Fact]
     public void A_Function_may_return_an_input_unchanged()
     {
         using var scope = NewDisposeScope();
@@ -272,6 +292,28 @@ public class FunctionRuntimeTests
         {
             t_seen = t_seen! with { NeedsInputGrad = [ctx.needs_input_grad(0), ctx.needs_input_grad(1)], CreateGraph = ctx.create_graph };
             return (grad_output * ctx.saved_tensors[0], grad_output.sum());
+        }
+    }
+
+    /// <summary>y = 3 x², whose backward finds ∂(x²)/∂x by running autograd through <see cref="Square"/> itself.</summary>
+    private sealed class Reentrant : Function<Reentrant>
+    {
+        private Reentrant() : base("x")
+        {
+        }
+
+        protected override Tensor forward(FunctionContext ctx, ReadOnlySpan<Tensor> inputs)
+        {
+            ctx.save_for_backward(inputs[0]);
+            return 3 * inputs[0].square();
+        }
+
+        protected override void backward(FunctionContext ctx, Tensor grad_output, Span<Tensor?> grad_inputs)
+        {
+            using var enabled = enable_grad();
+            var leaf = ctx.saved_tensors[0].detach().requires_grad_();
+            var inner = SafeAutograd.grad([Square.apply(leaf).sum()], [leaf])[0]!;
+            grad_inputs[0] = 3 * inner * grad_output;
         }
     }
 

@@ -94,14 +94,15 @@ internal sealed unsafe partial class GraphNode
     {
         NativeAutograd.EnsureAvailable();
         bool gradMode = NativeAutograd.IsGradEnabled() != 0;
+        Span<bool> needsGrad = stackalloc bool[inputs.Length];
         bool anyNeedsGrad = false;
         if (gradMode)
-            foreach (var input in inputs)
-                anyNeedsGrad |= NativeAutograd.RequiresGrad(input.Handle) != 0;
+            for (int i = 0; i < inputs.Length; i++)
+                anyNeedsGrad |= needsGrad[i] = NativeAutograd.RequiresGrad(inputs[i].Handle) != 0;
         if (!anyNeedsGrad)
             return gradMode ? ForwardWithoutGrad(function, inputs) : RequireOutput(function, function.Forward(FunctionContext.NotRecording, inputs));
 
-        var node = Rent(function, inputs);
+        var node = Rent(function, needsGrad);
         IntPtr* handles = stackalloc IntPtr[inputs.Length];
         for (int i = 0; i < inputs.Length; i++)
             handles[i] = inputs[i].Handle;
@@ -128,17 +129,24 @@ internal sealed unsafe partial class GraphNode
             t_outputs = (IntPtr*)NativeMemory.Alloc(1, (nuint)sizeof(IntPtr));
         t_outputs[0] = IntPtr.Zero;
         NativeAutograd.WrapOutputs(inputArray, default, default, new TensorArray(&rawHandle, 1), node._native, &AllocateOutputs);
-        if (t_outputs[0] == IntPtr.Zero)
+        IntPtr wrapped = t_outputs[0];
+        if (wrapped == IntPtr.Zero)
         {
             string cause = FirstLine(NativeAutograd.TakeLastError());
             node.Abandon();
             throw new InvalidOperationException($"{function.Name}: autograd could not record the output of forward: {cause}");
         }
-        var output = Tensor.UnsafeCreateTensor(t_outputs[0]);
+        // autograd records the output's history on its TensorImpl, so unless forward returned an input (which autograd
+        // replaced by a view of it) the wrapped handle is the same tensor as forward's: keep forward's wrapper, which
+        // already belongs to the caller's dispose scope. (An at::Tensor is a single pointer to its TensorImpl.)
+        bool sameTensor = *(IntPtr*)wrapped == *(IntPtr*)rawHandle;
+        var output = sameTensor ? raw : Tensor.UnsafeCreateTensor(wrapped);
+        if (sameTensor)
+            NativeAutograd.TensorDispose(wrapped);
         string? saveError = node.CommitSaves(raw, output, inputs);
         NativeAutograd.NodeReleaseStrong(node._native);
         node._native.Strong = IntPtr.Zero;
-        if (!IsInput(raw, inputs))
+        if (!sameTensor && !IsInput(raw, inputs))
             raw.Dispose();
         if (saveError is not null)
         {
@@ -189,7 +197,7 @@ internal sealed unsafe partial class GraphNode
                 IntPtr handle = NativeAutograd.SavedVariableUnpack(_saved[i], _native.WeakOnly);
                 if (handle == IntPtr.Zero)
                     throw new FunctionBackwardException(name, SavedTensorError(i, NativeAutograd.TakeLastError()));
-                _unpacked[i] = Tensor.UnsafeCreateTensor(handle);
+                _unpacked[i] = BackwardScope.Unscoped(handle);
                 _unpackedCount = i + 1;
             }
         }
@@ -222,7 +230,7 @@ internal sealed unsafe partial class GraphNode
         return false;
     }
 
-    private static GraphNode Rent(Function function, ReadOnlySpan<Tensor> inputs)
+    private static GraphNode Rent(Function function, ReadOnlySpan<bool> needsGrad)
     {
         GraphNode? node = null;
         lock (s_free)
@@ -234,10 +242,9 @@ internal sealed unsafe partial class GraphNode
                 s_all.Add(node);
         }
         node._function = function;
-        node._inputCount = inputs.Length;
-        Grow(ref node._needsGrad, inputs.Length);
-        for (int i = 0; i < inputs.Length; i++)
-            node._needsGrad[i] = NativeAutograd.RequiresGrad(inputs[i].Handle) != 0;
+        node._inputCount = needsGrad.Length;
+        Grow(ref node._needsGrad, needsGrad.Length);
+        needsGrad.CopyTo(node._needsGrad);
         node._native = NativeAutograd.NodeCreate(node._applyPointer, node._deletePointer);
         return node;
     }
@@ -340,20 +347,15 @@ internal sealed unsafe partial class GraphNode
         Grow(ref _gradients, inputs);
         var gradients = _gradients.AsSpan(0, inputs);
         gradients.Clear();
-        using (var scope = NewDisposeScope())
+        // The runtime's own wrappers (grad_output, the unpacked saved tensors) belong to no scope; what backward makes
+        // belongs to the backward scope. Either kind, when returned as a gradient, is held until the engine has copied it.
+        var gradOutput = BackwardScope.Unscoped(gradOutputs[0]);
+        var scope = BackwardScope.Enter();
+        try
         {
-            var gradOutput = Tensor.UnsafeCreateTensor(gradOutputs[0]);
             _inBackward = true;
-            try
-            {
-                function.Backward(Context, gradOutput, gradients);
-            }
-            finally
-            {
-                _inBackward = false;
-                Array.Clear(_unpacked, 0, _unpackedCount);
-                _unpackedCount = 0;
-            }
+            function.Backward(Context, gradOutput, gradients);
+            _inBackward = false;
             ReturnedGradients.Begin(function);
             for (int i = 0; i < inputs; i++)
             {
@@ -363,14 +365,37 @@ internal sealed unsafe partial class GraphNode
                 if (gradient.IsInvalid)
                     throw new FunctionBackwardException(function.Name,
                         $"{function.Name}: backward returned a disposed tensor as the gradient for '{function.InputNames[i]}'.");
-                ReturnedGradients.Add(i, gradient, scope);
+                bool owned = BackwardScope.Release(scope, gradient) || ReferenceEquals(gradient, gradOutput) || IsUnpacked(gradient);
+                ReturnedGradients.Add(i, gradient, owned);
                 _gradientHandles[i] = gradient.Handle;
             }
+        }
+        finally
+        {
+            _inBackward = false;
             gradients.Clear();
+            BackwardScope.Exit(scope);
+            if (!ReturnedGradients.Holds(gradOutput))
+                gradOutput.Dispose();
+            for (int i = 0; i < _unpackedCount; i++)
+            {
+                if (!ReturnedGradients.Holds(_unpacked[i]))
+                    _unpacked[i].Dispose();
+                _unpacked[i] = null!;
+            }
+            _unpackedCount = 0;
         }
         if (!keepGraph)
             ReleaseSaved();
         return new TensorArray(_gradientHandles, inputs);
+    }
+
+    private bool IsUnpacked(Tensor tensor)
+    {
+        for (int i = 0; i < _unpackedCount; i++)
+            if (ReferenceEquals(_unpacked[i], tensor))
+                return true;
+        return false;
     }
 
     private void ReleaseSaved()

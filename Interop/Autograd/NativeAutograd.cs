@@ -20,6 +20,7 @@ namespace Interop.Autograd;
 /// void THSAutograd_CSharpNode_disposeSharedPtr(CSharpNodePtr) / _disposeWeakPtr(CSharpNodePtr)
 /// SavedVariable THSAutograd_SavedVariable_ctor(Tensor, CSharpNodePtr, bool isInplaceOnView)
 /// Tensor THSAutograd_SavedVariable_unpack(SavedVariable, CSharpNodePtr savedFor) / void _dispose(SavedVariable)
+/// void THSTensor_dispose(Tensor)
 /// </code>
 /// and <c>bool torch::autograd::get_current_graph_task_keep_graph()</c> from libtorch_cpu, which says inside a
 /// backward whether the graph is retained. Every LibTorchSharp function here catches C++ exceptions and leaves the
@@ -43,6 +44,7 @@ internal static unsafe class NativeAutograd
     public static readonly delegate* unmanaged[Cdecl]<IntPtr, NodeHandle, byte, IntPtr> SavedVariableCreate;
     public static readonly delegate* unmanaged[Cdecl]<IntPtr, NodeHandle, IntPtr> SavedVariableUnpack;
     public static readonly delegate* unmanaged[Cdecl]<IntPtr, void> SavedVariableDispose;
+    public static readonly delegate* unmanaged[Cdecl]<IntPtr, void> TensorDispose;
     public static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<byte> IsGradEnabled;
     public static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<byte, void> SetGradEnabled;
     public static readonly delegate* unmanaged[Cdecl, SuppressGCTransition]<IntPtr, byte> RequiresGrad;
@@ -70,6 +72,7 @@ internal static unsafe class NativeAutograd
             SavedVariableCreate = (delegate* unmanaged[Cdecl]<IntPtr, NodeHandle, byte, IntPtr>)Export(library, "THSAutograd_SavedVariable_ctor");
             SavedVariableUnpack = (delegate* unmanaged[Cdecl]<IntPtr, NodeHandle, IntPtr>)Export(library, "THSAutograd_SavedVariable_unpack");
             SavedVariableDispose = (delegate* unmanaged[Cdecl]<IntPtr, void>)Export(library, "THSAutograd_SavedVariable_dispose");
+            TensorDispose = (delegate* unmanaged[Cdecl]<IntPtr, void>)Export(library, "THSTensor_dispose");
             IsGradEnabled = (delegate* unmanaged[Cdecl, SuppressGCTransition]<byte>)Export(library, "THSAutograd_isGradEnabled");
             SetGradEnabled = (delegate* unmanaged[Cdecl, SuppressGCTransition]<byte, void>)Export(library, "THSAutograd_setGrad");
             RequiresGrad = (delegate* unmanaged[Cdecl, SuppressGCTransition]<IntPtr, byte>)Export(library, "THSTensor_requires_grad");

@@ -1,4 +1,3 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Interop.Autograd;
@@ -34,19 +33,30 @@ internal static class ReturnedGradients
     }
 
     /// <summary>
-    /// Records <paramref name="gradient"/> as returned for input <paramref name="index"/>. A tensor that backward made
-    /// (it belongs to backward's dispose <paramref name="scope"/>) is taken out of the scope and held until the next
-    /// release; any other tensor belongs to someone else, who keeps it alive.
+    /// Records <paramref name="gradient"/> as returned for input <paramref name="index"/>. When the runtime or backward
+    /// made it (<paramref name="owned"/>), it is held until the next release; any other tensor belongs to someone else,
+    /// who keeps it alive.
     /// </summary>
-    public static void Add(int index, Tensor gradient, DisposeScope scope)
+    public static void Add(int index, Tensor gradient, bool owned)
     {
         t_byInput![index] = gradient;
-        if (!scope.Contains(gradient))
+        if (!owned)
             return;
-        scope.Detach(gradient);
+        for (int i = 0; i < t_ownedCount; i++)
+            if (ReferenceEquals(t_owned![i], gradient))
+                return;
         if (t_ownedCount == t_owned!.Length)
             Array.Resize(ref t_owned, t_ownedCount * 2);
         t_owned[t_ownedCount++] = gradient;
+    }
+
+    /// <summary>Whether <paramref name="tensor"/> is among the gradients now held.</summary>
+    public static bool Holds(Tensor tensor)
+    {
+        for (int i = 0; i < t_ownedCount; i++)
+            if (ReferenceEquals(t_owned![i], tensor))
+                return true;
+        return false;
     }
 
     /// <summary>Disposes the handles held from the previous backward on this thread.</summary>
