@@ -57,9 +57,17 @@ internal sealed class TrainCommand : ICommand
 
         var clock = Stopwatch.StartNew();
         var trainer = context.MulticlassClassification.Trainers.EnergyClassifier(trainerOptions);
-        var model = context.Transforms.Conversion.MapValueToKey("Label").Append(trainer).Fit(split.TrainSet);
-        progress?.Finish();
+        TransformerChain<EnergyClassifierTransformer> model;
+        try
+        {
+            model = context.Transforms.Conversion.MapValueToKey("Label").Append(trainer).Fit(split.TrainSet);
+        }
+        finally
+        {
+            progress?.Finish();
+        }
         var classifier = model.LastTransformer;
+        RequireFinite(classifier, data, source);
         var metrics = context.MulticlassClassification.Evaluate(model.Transform(split.TestSet));
 
         Directory.CreateDirectory(outDirectory);
@@ -121,6 +129,20 @@ internal sealed class TrainCommand : ICommand
         return split;
     }
 
+    /// <summary>
+    /// Features far from 1 overflow the classifier's float32 energies, and training can then end with infinite or NaN
+    /// parameters: such a model is refused, not saved and scored.
+    /// </summary>
+    private static void RequireFinite(EnergyClassifierTransformer classifier, IDataView data, string source)
+    {
+        if (double.IsFinite(classifier.Beta) && classifier.K.All(float.IsFinite))
+            return;
+        float largest = data.GetColumn<float[]>("Features").SelectMany(row => row).Max(Math.Abs);
+        throw new CommandFailedException(
+            $"{source}: training ended with β = {classifier.Beta.ToString(CultureInfo.InvariantCulture)} and K = [{string.Join(", ", classifier.K.Select(k => k.ToString(CultureInfo.InvariantCulture)))}], " +
+            $"not finite numbers; the largest |feature| is {largest.ToString("G3", CultureInfo.InvariantCulture)}, and energies of features that large overflow float32. Scale the features, to unit variance say.");
+    }
+
     private static List<float> Labels(IDataView data) => data.GetColumn<float>("Label").ToList();
 
     private static int Count(IDataView data) => data.GetColumn<float>("Label").Count();
@@ -148,13 +170,20 @@ internal sealed class TrainCommand : ICommand
     private sealed class ProgressBar(TextWriter output, int epochs)
     {
         private const int Width = 30;
+        private bool _drawn;
 
         public void Report(int epoch, double loss)
         {
+            _drawn = true;
             int filled = epoch * Width / epochs;
             output.Write($"\rtraining [{new string('#', filled)}{new string('.', Width - filled)}] epoch {epoch}/{epochs}  loss {loss.ToString("F4", CultureInfo.InvariantCulture)}");
         }
 
-        public void Finish() => output.WriteLine();
+        /// <summary>Ends the bar's line, if it drew one, so that what follows, an error included, starts on a line of its own.</summary>
+        public void Finish()
+        {
+            if (_drawn)
+                output.WriteLine();
+        }
     }
 }

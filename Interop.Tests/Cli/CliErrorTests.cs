@@ -123,6 +123,19 @@ public sealed class CliErrorTests : IDisposable
         Assert.Equal(19, report.RootElement.GetProperty("trainRows").GetInt32() + report.RootElement.GetProperty("testRows").GetInt32());
     }
 
+    /// <summary>Features near 1e30 overflow the float32 energies and training ends with K infinite: refused, and nothing is saved.</summary>
+    [Fact]
+    public void A_model_with_infinite_parameters_is_refused_and_not_saved()
+    {
+        string path = WriteFile("huge", Text(string.Concat(Enumerable.Range(1, 20).Select(row => $"{row % 2}\t{row}e30\t{2 * row}e30\n"))));
+        string outFolder = Path.Combine(_folder, "out");
+        var (exitCode, _, error) = Run(["train", "--data", path, "--epochs", "5", "--json", "--out", outFolder]);
+        Assert.Equal(CommandLine.Failure, exitCode);
+        Assert.StartsWith($"interop train: {path}: training ended with β = ", SingleLine(error));
+        Assert.Contains("not finite numbers; the largest |feature| is 4E+31, and energies of features that large overflow float32.", error);
+        Assert.False(Directory.Exists(outFolder));
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     /// <summary>A folder this process cannot write in: for root, whom permission bits do not stop, Linux's sysfs.</summary>
