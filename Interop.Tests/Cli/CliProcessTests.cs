@@ -20,10 +20,12 @@ public sealed class CliProcessTests : IDisposable
 
     private readonly string _folder = Directory.CreateTempSubdirectory("interop-cli-process-").FullName;
 
+    /// <summary>Every case of <see cref="BadTrainingData"/> that ended in exit code 134 before.</summary>
     public static TheoryData<string> FormerAborts =>
     [
-        "empty", "header only", "binary", "ragged, short", "non-numeric", "space-separated", "comma decimals", "one class", "1 row",
-        "NaN feature", "infinite feature",
+        "empty", "header only", "header without #", "binary", "ragged, short", "ragged, long", "non-numeric", "empty field",
+        "space-separated", "comma-separated", "comma decimals", "one class", "1 row", "split leaves one class to train on",
+        "NaN feature", "NaN label", "NaN in every row, skipped", "beyond float32",
     ];
 
     [Theory]
@@ -34,22 +36,33 @@ public sealed class CliProcessTests : IDisposable
         string data = Path.Combine(_folder, "data.tsv");
         File.WriteAllBytes(data, bad.Content);
 
-        var (exitCode, _, errors, leftBehind) = RunWithOwnTemporaryFolder("train", "--data", data, "--out", Path.Combine(_folder, "out"));
+        var (exitCode, _, errors, leftBehind) = RunWithOwnTemporaryFolder(["train", "--data", data, "--out", Path.Combine(_folder, "out"), .. bad.ExtraArguments]);
 
         Assert.True(exitCode == 1, $"exit code {exitCode}: {errors}");
         Assert.StartsWith($"interop train: {data}{bad.Location} ", CliErrorTests.SingleLine(errors));
         Assert.Empty(leftBehind);
     }
 
+    /// <summary>Each of these used to be found after training, and end in exit code 134.</summary>
     [Fact]
-    public void An_out_path_that_is_a_file_ends_the_process_with_exit_code_2_before_training()
+    public void An_unusable_out_folder_ends_the_process_with_exit_code_2_before_training()
     {
-        string file = Path.Combine(_folder, "model.zip");
+        string file = Path.Combine(_folder, "a-file");
         File.WriteAllBytes(file, [1]);
-        var (exitCode, output, errors, _) = RunWithOwnTemporaryFolder("train", "--epochs", "100000", "--out", file);
-        Assert.True(exitCode == 2, $"exit code {exitCode}: {errors}");
-        Assert.Equal($"interop train: --out {file}: is a file; expected a folder (created if missing).", CliErrorTests.SingleLine(errors));
-        Assert.Equal("", output);
+        string taken = Directory.CreateDirectory(Path.Combine(_folder, "taken", "model.zip")).Parent!.FullName;
+        foreach (var (outFolder, message) in new[]
+        {
+            (file, $"--out {file}: is a file; expected a folder (created if missing)."),
+            ($"{file}/run1", $"--out {file}/run1: {file} is a file, not a folder."),
+            (taken, $"--out {taken}: {taken}/model.zip is a folder, where a file is to be written."),
+            ("/sys/run1", "--out /sys/run1: cannot write in /sys: "),
+        })
+        {
+            var (exitCode, output, errors, _) = RunWithOwnTemporaryFolder("train", "--epochs", "100000", "--out", outFolder);
+            Assert.True(exitCode == 2, $"exit code {exitCode}: {errors}");
+            Assert.StartsWith($"interop train: {message}", CliErrorTests.SingleLine(errors));
+            Assert.Equal("", output);
+        }
     }
 
     /// <summary>ML.NET's OnnxTransformer leaves a copy of each ONNX model it scores with in the temporary folder; the CLI's own folder takes them.</summary>
