@@ -32,7 +32,7 @@ internal static class OutputFolder
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw Unusable($"cannot write in {existing}: {e.Message}");
+            throw Unusable($"cannot write in {existing}: {Reason(e)}");
         }
         foreach (string target in fileNames.Select(name => Path.Combine(full, name)))
         {
@@ -46,9 +46,12 @@ internal static class OutputFolder
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw Unusable($"cannot overwrite {target}: {e.Message}");
+                throw Unusable($"cannot overwrite {target}: {Reason(e)}");
             }
         }
         return full;
     }
+
+    /// <summary>Why a write failed, without the probe's name that .NET's message would show.</summary>
+    private static string Reason(Exception e) => e is UnauthorizedAccessException ? "access is denied" : e.Message.TrimEnd('.');
 }

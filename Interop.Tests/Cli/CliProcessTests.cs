@@ -55,7 +55,7 @@ public sealed class CliProcessTests : IDisposable
             (file, $"--out {file}: is a file; expected a folder (created if missing)."),
             ($"{file}/run1", $"--out {file}/run1: {file} is a file, not a folder."),
             (taken, $"--out {taken}: {taken}/model.zip is a folder, where a file is to be written."),
-            ("/sys/run1", "--out /sys/run1: cannot write in /sys: "),
+            ("/sys/run1", "--out /sys/run1: cannot write in /sys: access is denied."),
         })
         {
             var (exitCode, output, errors, _) = RunWithOwnTemporaryFolder("train", "--epochs", "100000", "--out", outFolder);
