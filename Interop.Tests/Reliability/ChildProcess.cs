@@ -16,7 +16,12 @@ internal static class ChildProcess
     public static string Run(string dll, TimeSpan timeout, params string[] arguments) => RunWithErrors(dll, timeout, arguments).Output;
 
     /// <summary>Runs <paramref name="dll"/> with <paramref name="arguments"/>; asserts a normal exit and returns both streams.</summary>
-    public static (string Output, string Errors) RunWithErrors(string dll, TimeSpan timeout, params string[] arguments)
+    public static (string Output, string Errors) RunWithErrors(string dll, TimeSpan timeout, params string[] arguments) =>
+        RunWithEnvironment(dll, timeout, new Dictionary<string, string>(), arguments);
+
+    /// <summary>As <see cref="RunWithErrors"/>, with <paramref name="environment"/> added to the child's environment.</summary>
+    public static (string Output, string Errors) RunWithEnvironment(
+        string dll, TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var (exitCode, output, errors) = RunToExit(dll, timeout, new Dictionary<string, string>(), arguments);
         Assert.True(exitCode == 0, $"{Path.GetFileName(dll)} {string.Join(' ', arguments)}: exited with {exitCode}.\nstdout: {output}\nstderr: {errors}");
