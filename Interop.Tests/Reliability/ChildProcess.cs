@@ -23,7 +23,7 @@ internal static class ChildProcess
     public static (string Output, string Errors) RunWithEnvironment(
         string dll, TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var (exitCode, output, errors) = RunToExit(dll, timeout, new Dictionary<string, string>(), arguments);
+        var (exitCode, output, errors) = RunToExit(dll, timeout, environment, arguments);
         Assert.True(exitCode == 0, $"{Path.GetFileName(dll)} {string.Join(' ', arguments)}: exited with {exitCode}.\nstdout: {output}\nstderr: {errors}");
         return (output.Trim(), errors.Trim());
     }
