@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Interop.ML;
@@ -43,6 +44,9 @@ internal sealed class ClassStatistics : IDisposable
         if (_sampleSize > 0)
             Sample(features, labels);
     }
+
+    /// <summary>The row count of the smallest class.</summary>
+    public long SmallestClass => _counts is null ? 0 : (long)_counts.min().ToDouble();
 
     /// <summary>Each class's mean [C, D]; a class without rows gets the overall mean.</summary>
     public Tensor Means()

@@ -66,7 +66,7 @@ public sealed class ExponentialDecayTrainer : ITrainerEstimator<ExponentialDecay
         using var channel = _host.Host.Start(nameof(ExponentialDecayTrainer));
         int seed = _host.Seed(_options.Seed);
         var check = _host.Check(_options.CancellationToken);
-        var (train, validation) = _host.ReadRows(input, _options, seed, null, check);
+        var (train, validation) = _host.ReadRows(input, _options, _options.HoldOutFraction, seed, null, check);
         using (train)
         using (validation)
         using (var exponential = new Exponential(_options.InitialBeta))
@@ -75,7 +75,7 @@ public sealed class ExponentialDecayTrainer : ITrainerEstimator<ExponentialDecay
         {
             Tensor Loss(Tensor x, Tensor y) => nn.functional.mse_loss(model.call(x.flatten()), y);
             var history = ModuleTraining.Run(_host.Host, channel, _options, seed, train, validation,
-                new ModuleTraining.Model("ExponentialDecay", model.parameters().ToArray(), Loss, null, 1), check);
+                new ModuleTraining.Model("ExponentialDecay", model.parameters().ToArray(), Loss, null, 1), check, _options.EpochLossCallback);
             var parameters = new ExponentialDecayModelParameters(exponential.beta.ToDouble(), scaling.k.ToDouble());
             channel.Info(MessageSensitivity.None, $"ExponentialDecay: β = {parameters.Beta:G6}, k = {parameters.K:G6} after {history.Count} epochs.");
             var onnx = ToOnnx(exponential, scaling, featureType);

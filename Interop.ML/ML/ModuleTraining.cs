@@ -23,8 +23,9 @@ internal static class ModuleTraining
     internal sealed record Model(string Name, IReadOnlyList<Parameter> Parameters, Func<Tensor, Tensor, Tensor> Loss,
         Func<Tensor, Tensor, long>? Correct, long ElementsPerRow);
 
+    /// <summary>Trains <paramref name="model"/>; <paramref name="epochCallback"/> hears of every epoch.</summary>
     public static IReadOnlyList<TrainingEpoch> Run(IHost host, IChannel channel, ModuleTrainerOptions options, int seed,
-        TrainingRows train, TrainingRows? validation, Model model, Action check)
+        TrainingRows train, TrainingRows? validation, Model model, Action check, Action<int, double>? epochCallback)
     {
         int batchSize = options.BatchSize ?? (train.InMemory ? (int)Math.Min(train.Count, int.MaxValue) : ModuleTrainerOptions.StreamingBatchSize);
         bool fullBatch = train.InMemory && batchSize >= train.Count;
@@ -103,7 +104,7 @@ internal static class ModuleTraining
             progress.Checkpoint(trainingLoss, validationLoss, epoch);
             channel.Trace(MessageSensitivity.None,
                 $"{model.Name}: epoch {epoch}/{options.NumberOfEpochs}, training loss {trainingLoss:G6}{(validationLoss is double v ? $", validation loss {v:G6}" : "")}");
-            options.EpochLossCallback?.Invoke(epoch, trainingLoss);
+            epochCallback?.Invoke(epoch, trainingLoss);
 
             double watched = validationLoss ?? trainingLoss;
             if (double.IsPositiveInfinity(bestWatched) || bestWatched - watched > options.EarlyStoppingTolerance * Math.Abs(bestWatched))

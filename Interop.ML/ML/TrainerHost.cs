@@ -36,15 +36,17 @@ internal sealed class TrainerHost
 
     /// <summary>
     /// The training rows and the validation rows: <see cref="ModuleTrainerOptions.ValidationSet"/> when given, else the
-    /// held-out fraction of the input (none when the fraction is 0). <paramref name="observe"/> sees the training rows.
+    /// held-out fraction <paramref name="holdOut"/> of the input (none when it is 0), which then takes the place of
+    /// the validation set. <paramref name="observe"/> sees the training rows.
     /// </summary>
-    public (TrainingRows Train, TrainingRows? Validation) ReadRows(IDataView input, ModuleTrainerOptions options, int seed,
+    public (TrainingRows Train, TrainingRows? Validation) ReadRows(IDataView input, ModuleTrainerOptions options, double holdOut, int seed,
         Action<Tensor, Tensor>? observe, Action check)
     {
         Func<DataViewRowId, bool>? training = null, heldOut = null;
-        if (options.ValidationSet is null && options.HoldOutFraction > 0)
+        bool useValidationSet = options.ValidationSet is not null && holdOut == options.HoldOutFraction;
+        if (!useValidationSet && holdOut > 0)
         {
-            ulong threshold = (ulong)(options.HoldOutFraction * ulong.MaxValue);
+            ulong threshold = (ulong)(holdOut * ulong.MaxValue);
             training = id => Mix(id, seed) >= threshold;
             heldOut = id => Mix(id, seed) < threshold;
         }
@@ -53,8 +55,8 @@ internal sealed class TrainerHost
         {
             if (train.Count == 0)
                 throw new InvalidOperationException($"{Name}: the training data has no rows{(options.NaNPolicy == NaNPolicy.SkipRow ? " without NaN" : "")}.");
-            var validation = options.ValidationSet is { } set
-                ? TrainingRows.Read(set, options.FeatureColumnName, options.LabelColumnName, options.NaNPolicy, null, null, check)
+            var validation = useValidationSet
+                ? TrainingRows.Read(options.ValidationSet!, options.FeatureColumnName, options.LabelColumnName, options.NaNPolicy, null, null, check)
                 : heldOut is null ? null : TrainingRows.Read(input, options.FeatureColumnName, options.LabelColumnName, options.NaNPolicy, heldOut, null, check);
             return (train, validation);
         }
