@@ -122,7 +122,7 @@ internal sealed class EnergyClassifierModule : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// The scoring graph. Input <paramref name="featureColumn"/>: one row [D] (as ML.NET feeds it) or, with
+    /// The scoring graph. Input <paramref name="featureColumn"/>: one row [D] (as ML.NET's OnnxTransformer feeds it) or, with
     /// <paramref name="batched"/>, rows [N, D]; Single, or Double cast to float. Outputs: Score [C] / [N, C], the posteriors;
     /// and either PredictedLabel [N] (batched: the class value of the largest posterior, gathered from
     /// <paramref name="classes"/>) or, unbatched, <paramref name="indexOutput"/> [1], that class's index (int64), which
@@ -135,11 +135,11 @@ internal sealed class EnergyClassifierModule : nn.Module<Tensor, Tensor>
         long features = prototypes.shape[2], classCount = prototypes.shape[0];
         var graph = new OnnxGraph(nameof(EnergyClassifierModule), ScalarType.Float32);
         var x = graph.FloatInput(featureColumn, doubleFeatures, batched ? [-1, features] : [features]);
-        var rows = batched ? graph.Node("Unsqueeze", [x, graph.Constant("axes", [1L, 2L])]) : x;
+        var rows = batched ? graph.Node("Reshape", [x, graph.Constant("shape", [-1L, 1, 1, features])]) : x;
         var beta = graph.Parameter("beta", posterior.beta);
         var offsets = graph.Node("Sub", [rows, graph.Parameter("prototypes", prototypes)]);
         var scaled = graph.Node("Mul", [offsets, graph.Parameter("k", scale.k)]);
-        var energy = graph.Node("ReduceSum", [graph.Node("Mul", [scaled, scaled]), graph.Constant("axes", [-1L])], null, OnnxGraph.Int("keepdims", 0));
+        var energy = graph.Node("ReduceSumSquare", [scaled], null, OnnxGraph.Ints("axes", -1), OnnxGraph.Int("keepdims", 0));
         var logits = graph.Node("ReduceLogSumExp", [graph.Node("Mul", [energy, graph.Node("Neg", [beta])])], null,
             OnnxGraph.Ints("axes", -1), OnnxGraph.Int("keepdims", 0));
         var score = graph.Node("Softmax", [logits], EnergyClassifierTrainer.ScoreColumnName, OnnxGraph.Int("axis", -1));

@@ -103,7 +103,7 @@ public sealed class EnergyClassifierTrainer : ITrainerEstimator<EnergyClassifier
             try
             {
                 var scoring = file.While(path => Scoring(path, classes, classCount).Fit(input));
-                return new EnergyClassifierTransformer(scoring, file, onnx, batchedOnnx, _options.FeatureColumnName, featureType, parameters, history);
+                return new EnergyClassifierTransformer(scoring, file, batchedOnnx, _options.FeatureColumnName, featureType, parameters, history);
             }
             catch
             {

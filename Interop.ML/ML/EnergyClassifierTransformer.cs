@@ -9,10 +9,9 @@ namespace Interop.ML;
 /// </summary>
 public sealed class EnergyClassifierTransformer : ModuleTransformer<EnergyClassifierModelParameters>
 {
-    internal EnergyClassifierTransformer(Microsoft.ML.ITransformer scoring, OnnxModelFile file, byte[] onnxModel, byte[] batchedOnnxModel,
+    internal EnergyClassifierTransformer(Microsoft.ML.ITransformer scoring, OnnxModelFile file, byte[] onnxModel,
         string featureColumnName, DataViewType featureType, EnergyClassifierModelParameters model, IReadOnlyList<TrainingEpoch> history)
-        : base(scoring, file, onnxModel, featureColumnName, featureType, model, history) => BatchedOnnxModel = batchedOnnxModel;
-
-    /// <summary>The scoring graph for batches [N, D]: outputs Score [N, C] and PredictedLabel [N] (the class values).</summary>
-    internal byte[] BatchedOnnxModel { get; }
+        : base(scoring, file, onnxModel, featureColumnName, featureType, model, history)
+    {
+    }
 }

@@ -78,7 +78,7 @@ public sealed class ExponentialDecayTrainer : ITrainerEstimator<ExponentialDecay
                 new ModuleTraining.Model("ExponentialDecay", model.parameters().ToArray(), Loss, null, 1), check, _options.EpochLossCallback);
             var parameters = new ExponentialDecayModelParameters(exponential.beta.ToDouble(), scaling.k.ToDouble());
             channel.Info(MessageSensitivity.None, $"ExponentialDecay: β = {parameters.Beta:G6}, k = {parameters.K:G6} after {history.Count} epochs.");
-            var onnx = ToOnnx(exponential, scaling, featureType);
+            var onnx = ToOnnx(exponential, scaling, featureType, batched: false);
             var file = new OnnxModelFile(onnx);
             try
             {
@@ -88,7 +88,7 @@ public sealed class ExponentialDecayTrainer : ITrainerEstimator<ExponentialDecay
                     var scalar = MlNetInternals.ScalarScore(_host.Host, graph.GetOutputSchema(input.Schema), ScoreColumnName);
                     return new TransformerChain<ITransformer>(graph, scalar);
                 });
-                return new ExponentialDecayTransformer(scoring, file, onnx, _options.FeatureColumnName, featureType, parameters, history);
+                return new ExponentialDecayTransformer(scoring, file, ToOnnx(exponential, scaling, featureType, batched: true), _options.FeatureColumnName, featureType, parameters, history);
             }
             catch
             {
@@ -114,16 +114,18 @@ public sealed class ExponentialDecayTrainer : ITrainerEstimator<ExponentialDecay
     }
 
     /// <summary>
-    /// The scoring graph of one row: input x named after the feature column ([1]; Double cast to float), output Score [1]
-    /// = k · exp(−β x), with the parameters as the initializers "beta" and "k".
+    /// The scoring graph: input x named after the feature column, one row [1] (as ML.NET's OnnxTransformer feeds it)
+    /// or, with <paramref name="batched"/>, rows [N, 1] (Double cast to float); output Score of the same shape,
+    /// k · exp(−β x), with the parameters as the initializers "beta" and "k".
     /// </summary>
-    private byte[] ToOnnx(Exponential exponential, GlobalScaling scaling, DataViewType featureType)
+    private byte[] ToOnnx(Exponential exponential, GlobalScaling scaling, DataViewType featureType, bool batched)
     {
+        long[] shape = batched ? [-1, 1] : [1];
         var graph = new OnnxGraph(nameof(ExponentialDecayTrainer), ScalarType.Float32);
-        var x = graph.FloatInput(_options.FeatureColumnName, FeatureColumns.ItemType(featureType) == NumberDataViewType.Double, [1]);
+        var x = graph.FloatInput(_options.FeatureColumnName, FeatureColumns.ItemType(featureType) == NumberDataViewType.Double, shape);
         var decay = graph.Node("Exp", [graph.Node("Mul", [x, graph.Node("Neg", [graph.Parameter("beta", exponential.beta)])])]);
         graph.Node("Mul", [decay, graph.Parameter("k", scaling.k)], ScoreColumnName);
-        graph.Output(ScoreColumnName, DataType.Float, [1]);
+        graph.Output(ScoreColumnName, DataType.Float, shape);
         graph.Metadata(EnergyClassifierModelParameters.OnnxModelKind, ExponentialDecayModelParameters.GraphName);
         return graph.ToBytes();
     }

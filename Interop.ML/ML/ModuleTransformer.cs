@@ -39,8 +39,9 @@ public abstract class ModuleTransformer<TModel> : ISingleFeaturePredictionTransf
     public DataViewType FeatureColumnType { get; }
 
     /// <summary>
-    /// The scoring graph of one row as ONNX protobuf bytes, as the zip holds it: its input is named after the feature
-    /// column.
+    /// The model alone as an ONNX graph (protobuf bytes) over batches: its input, named after the feature column, takes
+    /// rows [N, D]; the classifier's outputs are Score [N, C] and PredictedLabel [N] (the class values), the decay
+    /// curve's Score [N, 1]. <see cref="Interop.Onnx.OnnxPipelines.ConvertPipelineToOnnx"/> exports a whole pipeline.
     /// </summary>
     public ReadOnlyMemory<byte> OnnxModel { get; }
 

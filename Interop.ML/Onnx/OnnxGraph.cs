@@ -12,8 +12,12 @@ namespace Interop.Onnx;
 /// </summary>
 internal sealed class OnnxGraph
 {
-    /// <summary>The ONNX operator set the graphs are written for (ReduceLogSumExp still takes its axes as an attribute).</summary>
-    public const int Opset = 17;
+    /// <summary>
+    /// The ONNX operator set the graphs are written for: 12, the one ML.NET's own converter writes, so that a pipeline's
+    /// graph and a trainer's join into one model. Every operator used (reductions with axes as an attribute, Softmax on
+    /// the last axis) means the same in operator sets 12 to 17.
+    /// </summary>
+    public const int Opset = 12;
 
     /// <summary>The symbolic name of a free batch dimension.</summary>
     public const string BatchDimension = "batch";

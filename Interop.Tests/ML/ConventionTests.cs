@@ -1,5 +1,6 @@
 using System.Reflection;
 using Interop.ML;
+using Interop.Onnx;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.OnnxRuntime;
@@ -108,6 +109,38 @@ public class ConventionTests
         cancelExecution.Invoke(stock, null);
         Assert.ThrowsAny<OperationCanceledException>(() =>
             stock.Transforms.Conversion.MapValueToKey("Label").Append(stock.MulticlassClassification.Trainers.LbfgsMaximumEntropy()).Fit(Iris));
+    }
+
+    // 5. ONNX for the whole pipeline
+    [Fact]
+    public void A_whole_pipeline_with_its_normaliser_exports_to_one_onnx_model_that_scores_as_ML_NET_does()
+    {
+        var context = new MLContext(seed: 1);
+        var model = context.Transforms.Conversion.MapValueToKey("Label")
+            .Append(context.Transforms.NormalizeMeanVariance("Features"))
+            .Append(context.MulticlassClassification.Trainers.EnergyClassifier())
+            .Fit(Iris);
+        // ML.NET's own converter refuses the trainer, as it refuses any transformer from outside ML.NET.
+        Assert.ThrowsAny<Exception>(() => context.Model.ConvertToOnnx(model, Iris, new MemoryStream()));
+
+        using var onnx = new MemoryStream();
+        context.Model.ConvertPipelineToOnnx(model, Iris, onnx);
+        var features = Iris.GetColumn<float[]>("Features").ToArray();
+        var labels = Iris.GetColumn<float>("Label").ToArray();
+        using var session = new InferenceSession(onnx.ToArray());
+        using var results = session.Run(
+        [
+            NamedOnnxValue.CreateFromTensor("Features", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(features.SelectMany(row => row).ToArray(), [features.Length, 4])),
+            NamedOnnxValue.CreateFromTensor("Label", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(labels, [labels.Length, 1])),
+        ]);
+        var onnxScores = results.Single(result => result.Name == "Score.output").AsTensor<float>().ToArray();
+        var onnxLabels = results.Single(result => result.Name == "PredictedLabel.output").AsTensor<float>().ToArray();
+        var scored = model.Transform(Iris);
+        var mlnetScores = scored.GetColumn<float[]>("Score").SelectMany(row => row).ToArray();
+        Assert.Equal(mlnetScores.Length, onnxScores.Length);
+        Assert.True(mlnetScores.Zip(onnxScores, (a, b) => Math.Abs(a - b)).Max() < 1e-5);
+        var predicted = context.Transforms.Conversion.MapKeyToValue("PredictedLabel").Fit(scored).Transform(scored).GetColumn<float>("PredictedLabel");
+        Assert.Equal(predicted, onnxLabels);
     }
 
     // 6. Parameters after Save and Load
