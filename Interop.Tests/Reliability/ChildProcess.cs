@@ -16,7 +16,12 @@ internal static class ChildProcess
     public static string Run(string dll, TimeSpan timeout, params string[] arguments) => RunWithErrors(dll, timeout, arguments).Output;
 
     /// <summary>Runs <paramref name="dll"/> with <paramref name="arguments"/>; asserts a normal exit and returns both streams.</summary>
-    public static (string Output, string Errors) RunWithErrors(string dll, TimeSpan timeout, params string[] arguments)
+    public static (string Output, string Errors) RunWithErrors(string dll, TimeSpan timeout, params string[] arguments) =>
+        RunWithEnvironment(dll, timeout, new Dictionary<string, string>(), arguments);
+
+    /// <summary>As <see cref="RunWithErrors"/>, with <paramref name="environment"/> added to the child's environment.</summary>
+    public static (string Output, string Errors) RunWithEnvironment(
+        string dll, TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         Assert.True(File.Exists(dll), $"not built: {dll}");
         var start = new ProcessStartInfo("dotnet", [dll, .. arguments])
@@ -24,6 +29,8 @@ internal static class ChildProcess
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         string stdout = process.StandardOutput.ReadToEnd();

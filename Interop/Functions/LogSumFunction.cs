@@ -23,6 +23,7 @@
 // taken as 0 (log p_j is replaced by 0 before the product, so that its derivative is 0 too rather than NaN). Rows
 // whose maximum is infinite have m = 0 in forward, as in the built-in logsumexp.
 
+using Interop.Autograd;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,85 +34,77 @@ namespace Interop.Functions;
 /// as an autograd Function whose backward is written by hand. x has shape [..., N] with N ≥ 1 and y has shape [...];
 /// β is a nonzero 0-d tensor of x's dtype and device.
 /// </summary>
-public sealed class LogSumFunction : autograd.SingleTensorFunction<LogSumFunction>
+public sealed class LogSumFunction : BinaryFunction<LogSumFunction>
 {
-    /// <inheritdoc />
-    public override string Name => nameof(LogSumFunction);
+    private LogSumFunction() : base("x", "beta")
+    {
+    }
 
     /// <summary>Computes −(1/β) logsumexp(−β x) over the last dimension and records the hand-written backward in the autograd graph.</summary>
     /// <param name="x">Input of shape [..., N], N ≥ 1, float32 or float64.</param>
     /// <param name="beta">β, a nonzero 0-d tensor of x's dtype and device.</param>
     /// <exception cref="ArgumentException">An argument has the wrong shape, dtype, device or value; the message says which.</exception>
-    public static Tensor apply(Tensor x, Tensor beta)
+    public static new Tensor apply(Tensor x, Tensor beta) => BinaryFunction<LogSumFunction>.apply(x, beta);
+
+    /// <inheritdoc />
+    protected override void validate(Tensor x, Tensor beta)
     {
-        Validate(x, beta);
-        return apply_internal(x, beta)[0];
+        FunctionArguments.RequireFloatingPair(Name, x, beta, "beta");
+        FunctionArguments.RequireScalar(Name, beta, "beta");
+        FunctionArguments.RequireNonEmptyLastDim(Name, x);
+        if (beta.ToDouble() == 0)
+            throw new ArgumentException($"{Name}: 'beta' must be nonzero (y = −(1/β) log Σ exp(−β x) divides by β); got 0.", "beta");
     }
 
     /// <inheritdoc />
-    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    protected override Tensor forward(FunctionContext ctx, Tensor x, Tensor beta)
     {
-        var (x, beta) = FunctionArguments.Unpack(Name, vars, "beta");
-        Validate(x, beta);
-        ctx.set_materialize_grads(false); // see MissingGradient
         var z = x.mul(beta.neg());
         var shift = z.amax([-1], keepdim: true).nan_to_num_(double.NaN, posinf: 0, neginf: 0);
-        ctx.save_for_backward([x, beta]);
-        return z.sub_(shift).exp_().sum(-1, keepdim: true).log_().add_(shift).squeeze(-1).div_(beta).neg_();
+        ctx.save_for_backward(x, beta);
+        // Reduced without keepdim, so that the output is a tensor of its own rather than a view, which callers may
+        // then modify in place as they could the twin's.
+        return z.sub_(shift).exp_().sum(-1).log_().add_(shift.squeeze(-1)).div_(beta).neg_();
     }
 
     /// <inheritdoc />
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    protected override (Tensor? x, Tensor? parameter) backward(FunctionContext ctx, Tensor grad_output)
     {
-        if (grad_output.IsInvalid)
-            return MissingGradient.None;
-        using var scope = NewDisposeScope();
-        var saved = ctx.get_saved_variables();
-        Tensor x = saved[0], beta = saved[1];
-        var (gradX, gradBeta) = is_grad_enabled() ? Differentiable(x, beta, grad_output) : InPlace(x, beta, grad_output);
-        return [gradX?.MoveToOuterDisposeScope()!, gradBeta?.MoveToOuterDisposeScope()!];
+        var (x, beta) = ctx.saved_tensors;
+        bool needX = ctx.needs_input_grad(0), needBeta = ctx.needs_input_grad(1);
+        return ctx.create_graph ? Differentiable(x, beta, grad_output, needX, needBeta) : InPlace(x, beta, grad_output, needX, needBeta);
     }
 
     /// <summary>Backward in operations that autograd can record and differentiate again.</summary>
-    private static (Tensor? GradX, Tensor? GradBeta) Differentiable(Tensor x, Tensor beta, Tensor grad_output)
+    private static (Tensor? GradX, Tensor? GradBeta) Differentiable(Tensor x, Tensor beta, Tensor grad_output, bool needX, bool needBeta)
     {
         var logP = InfiniteLimits.LogSoftmax(x * beta.neg());
         var p = logP.exp();
-        var gradX = x.requires_grad ? p * grad_output.unsqueeze(-1) : null;
-        var gradBeta = beta.requires_grad ? BetaGradient((p * logP.nan_to_num(double.NaN, neginf: 0)).sum(-1), beta, grad_output) : null;
+        var gradX = needX ? p * grad_output.unsqueeze(-1) : null;
+        var gradBeta = needBeta ? BetaGradient((p * logP.nan_to_num(double.NaN, neginf: 0)).sum(-1), beta, grad_output) : null;
         return (gradX, gradBeta);
     }
 
     /// <summary>The same sums when nothing records them: log p and p are ours, and are overwritten.</summary>
-    private static (Tensor? GradX, Tensor? GradBeta) InPlace(Tensor x, Tensor beta, Tensor grad_output)
+    private static (Tensor? GradX, Tensor? GradBeta) InPlace(Tensor x, Tensor beta, Tensor grad_output, bool needX, bool needBeta)
     {
         var logP = InfiniteLimits.LogSoftmax(x * beta.neg());
         var p = logP.exp();
         Tensor? gradBeta = null;
-        if (beta.requires_grad)
+        if (needBeta)
         {
             var rowSums = logP.mul_(p).sum(-1);
             // NaN comes only from an entry at z = −∞ (p log p = 0 · (−∞), whose limit is 0) or from a NaN input;
             // those rare inputs take the general path, which replaces log p by 0 there before the product.
             if (double.IsNaN(rowSums.sum().ToDouble()))
-                return Differentiable(x, beta, grad_output);
+                return Differentiable(x, beta, grad_output, needX, needBeta);
             gradBeta = BetaGradient(rowSums, beta, grad_output);
         }
-        var gradX = x.requires_grad ? p.mul_(grad_output.unsqueeze(-1)) : null;
+        var gradX = needX ? p.mul_(grad_output.unsqueeze(-1)) : null;
         return (gradX, gradBeta);
     }
 
     /// <summary>∂E/∂β = Σ_rows g · H(p) / β², from each row's Σ_j p_j log p_j = −H(p).</summary>
     private static Tensor BetaGradient(Tensor rowSumsOfPLogP, Tensor beta, Tensor grad_output) =>
         InnerProduct.Of(grad_output, rowSumsOfPLogP).neg() / beta.square();
-
-    private static void Validate(Tensor x, Tensor beta)
-    {
-        const string function = nameof(LogSumFunction);
-        FunctionArguments.RequireFloatingPair(function, x, beta, "beta");
-        FunctionArguments.RequireScalar(function, beta, "beta");
-        FunctionArguments.RequireNonEmptyLastDim(function, x);
-        if (beta.ToDouble() == 0)
-            throw new ArgumentException($"{function}: 'beta' must be nonzero (y = −(1/β) log Σ exp(−β x) divides by β); got 0.", "beta");
-    }
 }

@@ -20,6 +20,7 @@
 // entries whose weight is 0 or whose x is tied at ±∞ with the rest of the row's weight; those terms are 0 in the
 // limit (Σ_j u_j = 0, so a shared x_j contributes nothing) and backward drops them.
 
+using Interop.Autograd;
 using static TorchSharp.torch;
 
 namespace Interop.Functions;
@@ -28,56 +29,45 @@ namespace Interop.Functions;
 /// y_i = exp(−β x_i) / Σ_j exp(−β x_j) along the last dimension, as an autograd Function whose backward is
 /// written by hand. x has shape [..., N] with N ≥ 1; β is a 0-d tensor of x's dtype and device.
 /// </summary>
-public sealed class SoftmaxFunction : autograd.SingleTensorFunction<SoftmaxFunction>
+public sealed class SoftmaxFunction : BinaryFunction<SoftmaxFunction>
 {
-    /// <inheritdoc />
-    public override string Name => nameof(SoftmaxFunction);
+    private SoftmaxFunction() : base("x", "beta")
+    {
+    }
 
     /// <summary>Computes softmax(−β x) over the last dimension and records the hand-written backward in the autograd graph.</summary>
     /// <param name="x">Input of shape [..., N], N ≥ 1, float32 or float64.</param>
     /// <param name="beta">β, a 0-d tensor of x's dtype and device. β = 0 gives the uniform distribution.</param>
     /// <exception cref="ArgumentException">An argument has the wrong shape, dtype or device; the message says which.</exception>
-    public static Tensor apply(Tensor x, Tensor beta)
+    public static new Tensor apply(Tensor x, Tensor beta) => BinaryFunction<SoftmaxFunction>.apply(x, beta);
+
+    /// <inheritdoc />
+    protected override void validate(Tensor x, Tensor beta)
     {
-        Validate(x, beta);
-        return apply_internal(x, beta)[0];
+        FunctionArguments.RequireFloatingPair(Name, x, beta, "beta");
+        FunctionArguments.RequireScalar(Name, beta, "beta");
+        FunctionArguments.RequireNonEmptyLastDim(Name, x);
     }
 
     /// <inheritdoc />
-    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    protected override Tensor forward(FunctionContext ctx, Tensor x, Tensor beta)
     {
-        var (x, beta) = FunctionArguments.Unpack(Name, vars, "beta");
-        Validate(x, beta);
-        ctx.set_materialize_grads(false); // see MissingGradient
         var y = InfiniteLimits.Softmax(x.mul(beta.neg()));
-        ctx.save_for_backward([x, beta, y]);
+        ctx.save_for_backward(x, beta, y);
         return y;
     }
 
     /// <inheritdoc />
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    protected override (Tensor? x, Tensor? parameter) backward(FunctionContext ctx, Tensor grad_output)
     {
-        if (grad_output.IsInvalid)
-            return MissingGradient.None;
-        using var scope = NewDisposeScope();
-        var saved = ctx.get_saved_variables();
-        Tensor x = saved[0], beta = saved[1], y = saved[2];
-
+        var (x, beta, y) = ctx.saved_tensors;
         // Recording (create_graph) needs operations that autograd can differentiate again; otherwise libtorch's
         // fused softmax backward forms u in one pass, and u is ours alone.
-        bool recording = is_grad_enabled();
-        var u = recording
+        var u = ctx.create_graph
             ? y * (grad_output - (grad_output * y).sum(-1, keepdim: true))
             : BuiltInKernels.SoftmaxBackwardData(grad_output, y);
-        var gradBeta = beta.requires_grad ? InfiniteLimits.SumDropping(x, u, x.isinf).neg() : null;
-        var gradX = !x.requires_grad ? null : recording ? u * beta.neg() : u.mul_(beta.neg());
-        return [gradX?.MoveToOuterDisposeScope()!, gradBeta?.MoveToOuterDisposeScope()!];
-    }
-
-    private static void Validate(Tensor x, Tensor beta)
-    {
-        FunctionArguments.RequireFloatingPair(nameof(SoftmaxFunction), x, beta, "beta");
-        FunctionArguments.RequireScalar(nameof(SoftmaxFunction), beta, "beta");
-        FunctionArguments.RequireNonEmptyLastDim(nameof(SoftmaxFunction), x);
+        var gradBeta = ctx.needs_input_grad(1) ? InfiniteLimits.SumDropping(x, u, x.isinf).neg() : null;
+        var gradX = !ctx.needs_input_grad(0) ? null : ctx.create_graph ? u * beta.neg() : u.mul_(beta.neg());
+        return (gradX, gradBeta);
     }
 }
