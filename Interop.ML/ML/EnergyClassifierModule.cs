@@ -64,9 +64,6 @@ internal sealed class EnergyClassifierModule : nn.Module<Tensor, Tensor>
             return new EnergyClassifierModule(centres, k, beta);
     }
 
-    /// <summary>A module with the given parameters: prototypes [C, P, D], K [D].</summary>
-    public static EnergyClassifierModule Of(Tensor prototypes, Tensor k, double beta) => new(prototypes, k, beta);
-
     /// <summary>β.</summary>
     public Parameter beta => posterior.beta;
 
