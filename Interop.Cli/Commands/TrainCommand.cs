@@ -79,7 +79,7 @@ internal sealed class TrainCommand : ICommand
         var report = new TrainReport(
             source, Count(split.TrainSet), Count(split.TestSet),
             classifier.LossHistory.Count, Math.Round(clock.Elapsed.TotalSeconds, 2),
-            classifier.Beta, classifier.K.Select(k => (double)k).ToArray(),
+            classifier.Model.Beta, classifier.Model.K.Select(k => (double)k).ToArray(),
             metrics.MicroAccuracy, metrics.LogLoss, modelPath, plotPath);
         if (json)
             output.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }));
