@@ -48,7 +48,7 @@ public sealed class ExponentialFunction : BinaryFunction<ExponentialFunction>
     /// <inheritdoc />
     protected override Tensor forward(FunctionContext ctx, Tensor x, Tensor beta)
     {
-        var y = x.mul(beta.neg()).exp_();
+        var y = Wide.As(Wide.Of(x).mul(beta.neg()).exp_(), x);
         ctx.save_for_backward(x, beta, y);
         return y;
     }
@@ -58,22 +58,23 @@ public sealed class ExponentialFunction : BinaryFunction<ExponentialFunction>
     {
         var (x, beta, y) = ctx.saved_tensors;
         var gy = grad_output * y;
-        var gradBeta = ctx.needs_input_grad(1) ? BetaSum(x, beta, gy, grad_output).neg() : null;
+        var gradBeta = ctx.needs_input_grad(1) ? Wide.As(BetaSum(x, beta, y, gy, grad_output).neg(), beta) : null;
         // Recording (create_graph) keeps gy intact for the graph; otherwise gy is ours alone and becomes ∂E/∂x.
         var gradX = !ctx.needs_input_grad(0) ? null : ctx.create_graph ? gy * beta.neg() : gy.mul_(beta.neg());
         return (gradX, gradBeta);
     }
 
-    /// <summary>Σ_i x_i · (g_i y_i), rescaled when the plain sum is NaN (see the derivation above).</summary>
-    private static Tensor BetaSum(Tensor x, Tensor beta, Tensor gy, Tensor grad_output)
+    /// <summary>Σ_i x_i · (g_i y_i), with the limits where the plain sum is NaN (see the derivation above).</summary>
+    private static Tensor BetaSum(Tensor x, Tensor beta, Tensor y, Tensor gy, Tensor grad_output)
     {
         var sum = InnerProduct.Of(x, gy);
         if (!double.IsNaN(sum.ToDouble()))
             return sum;
-        var z = x * -beta;
+        var z = x * beta.neg();
         var m = z.max();
-        var scaled = (z - m).exp();
-        var scaledSum = where(scaled.eq(0), zeros_like(scaled), grad_output * x * scaled).sum();
+        // Entries tied with the largest exponent, at +∞ too, are scaled by e^0 = 1; entries with y = 0 add nothing.
+        var scaled = where(z.eq(m), ones_like(z), (z - m).exp());
+        var scaledSum = where(y.eq(0), zeros_like(y), grad_output * x * scaled).sum();
         return where(scaledSum.eq(0), scaledSum, scaledSum * m.exp());
     }
 }

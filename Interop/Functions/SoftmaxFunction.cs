@@ -21,6 +21,7 @@
 // limit (Σ_j u_j = 0, so a shared x_j contributes nothing) and backward drops them.
 
 using Interop.Autograd;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Interop.Functions;
@@ -52,22 +53,52 @@ public sealed class SoftmaxFunction : BinaryFunction<SoftmaxFunction>
     /// <inheritdoc />
     protected override Tensor forward(FunctionContext ctx, Tensor x, Tensor beta)
     {
-        var y = InfiniteLimits.Softmax(x.mul(beta.neg()));
-        ctx.save_for_backward(x, beta, y);
+        var logits = RowLogits.Of(Wide.Of(x), beta);
+        var wideY = RowLogits.Shifted(logits.Gap, beta, inPlace: false).softmax(-1);
+        var y = Wide.As(wideY, x);
+        ctx.save_for_backward(x, beta, y, logits.Index, logits.Gap, wideY);
         return y;
     }
 
     /// <inheritdoc />
     protected override (Tensor? x, Tensor? parameter) backward(FunctionContext ctx, Tensor grad_output)
     {
-        var (x, beta, y) = ctx.saved_tensors;
-        // Recording (create_graph) needs operations that autograd can differentiate again; otherwise libtorch's
-        // fused softmax backward forms u in one pass, and u is ours alone.
-        var u = ctx.create_graph
-            ? y * (grad_output - (grad_output * y).sum(-1, keepdim: true))
-            : BuiltInKernels.SoftmaxBackwardData(grad_output, y);
-        var gradBeta = ctx.needs_input_grad(1) ? InfiniteLimits.SumDropping(x, u, x.isinf).neg() : null;
-        var gradX = !ctx.needs_input_grad(0) ? null : ctx.create_graph ? u * beta.neg() : u.mul_(beta.neg());
+        var saved = ctx.saved_tensors;
+        Tensor x = saved[0], beta = saved[1], index = saved[3];
+        bool recording = ctx.create_graph;
+        var y = recording ? Wide.Recorded(saved[2], saved[5]) : saved[5];
+        var g = Wide.Of(grad_output);
+        // g − g_m is exactly 0 at the dominant entry, so that entry's u_m = −y_m Σ_{j≠m} y_j (g_j − g_m) is a sum
+        // over the others rather than the difference g_m − s of two nearly equal numbers.
+        var shiftedGrad = g - g.gather(-1, index);
+        // Recording (create_graph) needs operations that autograd can differentiate again (and the gaps recomputed from
+        // x, so that they are differentiable too); otherwise libtorch's fused softmax backward forms u in one pass, and
+        // u is ours alone.
+        var u = recording
+            ? y * (shiftedGrad - (shiftedGrad * y).sum(-1, keepdim: true))
+            : BuiltInKernels.SoftmaxBackwardData(shiftedGrad, y);
+        Tensor? gradBeta = null;
+        if (ctx.needs_input_grad(1))
+        {
+            var gap = recording ? RowLogits.GapOf(Wide.Of(x), index) : saved[4];
+            gradBeta = InnerProduct.Of(gap, u);
+            // NaN comes only from an entry at an infinite gap, whose u is 0 (weight 0): its term is 0 in the limit.
+            if (double.IsNaN(gradBeta.ToDouble()))
+                gradBeta = where(u.eq(0), zeros_like(u), gap * u).sum();
+            gradBeta = Wide.As(gradBeta, beta);
+        }
+        var gradX = ctx.needs_input_grad(0) ? Wide.As(MinusBetaTimes(u, beta, inPlace: !recording), x) : null;
         return (gradX, gradBeta);
+    }
+
+    /// <summary>
+    /// −β u; at β = ±∞, entries with u = 0 (every entry but ties at the extreme) get 0, the limit of β e^(−β Δ),
+    /// rather than ∞ · 0.
+    /// </summary>
+    private static Tensor MinusBetaTimes(Tensor u, Tensor beta, bool inPlace)
+    {
+        if (!double.IsFinite(beta.ToDouble()))
+            return where(u.eq(0), zeros_like(u), u * beta.neg());
+        return inPlace ? u.mul_(beta).neg_() : u * beta.neg();
     }
 }
