@@ -49,7 +49,7 @@ public sealed class GlobalScalingFunction : BinaryFunction<GlobalScalingFunction
     {
         var (x, k) = ctx.saved_tensors;
         var gradX = ctx.needs_input_grad(0) ? grad_output * k : null;
-        var gradK = ctx.needs_input_grad(1) ? Wide.As(InnerProduct.Of(grad_output, x), k) : null;
+        var gradK = ctx.needs_input_grad(1) ? InnerProduct.Of(grad_output, x) : null;
         return (gradX, gradK);
     }
 }

@@ -11,17 +11,22 @@
 //     ∂E/∂x_j = g · p_j
 //     ∂E/∂β   = Σ_rows g · H(p) / β²
 //
-// Forward computes L as m + log Σ_j exp(z_j − m), with m the row's maximum of z (the built-in logsumexp kernel
-// does the same, and so does forward here, in place on z), so it is finite for either sign of β and any size of β x.
-// Backward recomputes log p from the saved inputs with log_softmax and p from it. When autograd is recording backward
-// to differentiate it again (create_graph), it does so with differentiable operations, so that second derivatives
-// come out right too; otherwise the entropy terms overwrite log p and ∂E/∂x overwrites p: three tensors the size of
-// x in all (−βx, log p and p, which becomes ∂E/∂x), where autograd of the twin makes five.
+// With m the entry of largest logit in the row (see RowLogits), s = z − z_m = β (x_m − x) ≤ 0 (s_m = 0) and
+// T = Σ_{j≠m} e^(s_j), the weight of every entry but the dominant one:
+//     y = x_m − log1p(T) / β,   log p_j = s_j − log1p(T),   H(p) = log1p(T) − Σ_j p_j s_j
+// β x is never formed, so y is finite wherever it is representable (x = [1e300, −1e300, 0], β = 1e10 gives
+// −1e300); log1p keeps T where 1 + T rounds to 1, which is where one entry dominates and H(p) ≈ T (1 + T inside a
+// log lost it before); and both terms of H(p) are non-negative.
 //
-// At infinite z, p is the limit (see InfiniteLimits): entries at z = −∞ are ignored, entries at z = +∞ share the
-// weight. An ignored entry has p_j = 0 and log p_j = −∞, and its entropy term p_j log p_j, 0 in the limit, is
-// taken as 0 (log p_j is replaced by 0 before the product, so that its derivative is 0 too rather than NaN). Rows
-// whose maximum is infinite have m = 0 in forward, as in the built-in logsumexp.
+// Forward saves s and log1p(T); backward forms p from them. When autograd is recording backward to differentiate
+// it again (create_graph), it recomputes them from x and β with differentiable operations, and takes H(p) through
+// RowEntropyFunction, whose derivative is written by hand (autograd of the formula above loses everything of
+// ∂H/∂x, of order β², at small β); otherwise ∂E/∂x overwrites p.
+//
+// At infinite x or β, p is the limit (see RowLogits): entries at z = −∞ are ignored, entries tied with an infinite
+// extreme share the weight, and at β = ±∞ y is min x (β = +∞) or max x (β = −∞). An ignored entry has p_j = 0 and
+// s_j = −∞, and its entropy term p_j s_j, 0 in the limit, is taken as 0 (s_j is replaced by 0 before the product, so
+// that its derivative is 0 too rather than NaN).
 
 using Interop.Autograd;
 using TorchSharp;
@@ -59,13 +64,13 @@ public sealed class LogSumFunction : BinaryFunction<LogSumFunction>
     /// <inheritdoc />
     protected override Tensor forward(FunctionContext ctx, Tensor x, Tensor beta)
     {
-        var logits = RowLogits.Of(Wide.Of(x), beta);
-        var shifted = RowLogits.Shifted(logits.Gap, beta, inPlace: true);
+        var logits = RowLogits.Of(x, beta);
+        var shifted = RowLogits.Shifted(logits.Gap, beta, logits.Beta, inPlace: true);
         var logMass = LogMass(shifted, logits.Index, inPlace: true);
         ctx.save_for_backward(x, beta, logits.Index, shifted, logMass);
         // y = −(1/β)(z_m + log(1 + T)) = x_m − log(1 + T)/β; a new tensor, not a view, which callers may modify in
         // place as they could the twin's.
-        return Wide.As(logits.Extreme.squeeze(-1) - logMass / beta, x);
+        return logits.Extreme.squeeze(-1) - logMass / beta;
     }
 
     /// <inheritdoc />
@@ -78,7 +83,7 @@ public sealed class LogSumFunction : BinaryFunction<LogSumFunction>
         // derivatives come out right too; otherwise the saved ones serve, and p becomes ∂E/∂x in place.
         if (recording)
         {
-            shifted = RowLogits.Shifted(RowLogits.GapOf(Wide.Of(x), index), beta, inPlace: false);
+            shifted = RowLogits.Shifted(RowLogits.GapOf(x, index), beta, beta.ToDouble(), inPlace: false);
             logMass = LogMass(shifted, index, inPlace: false);
         }
         var logP = shifted - logMass.unsqueeze(-1);
@@ -95,7 +100,7 @@ public sealed class LogSumFunction : BinaryFunction<LogSumFunction>
             if (!recording && double.IsNaN(gradBeta.ToDouble()))
                 gradBeta = BetaGradient(logMass - (p * ZeroWhereUnweighted(shifted, p)).sum(-1), beta, grad_output);
         }
-        var gradX = !ctx.needs_input_grad(0) ? null : Wide.As(recording ? p * grad_output.unsqueeze(-1) : p.mul_(grad_output.unsqueeze(-1)), x);
+        var gradX = !ctx.needs_input_grad(0) ? null : recording ? p * grad_output.unsqueeze(-1) : p.mul_(grad_output.unsqueeze(-1));
         return (gradX, gradBeta);
     }
 
@@ -115,5 +120,5 @@ public sealed class LogSumFunction : BinaryFunction<LogSumFunction>
 
     /// <summary>∂E/∂β = Σ_rows g · H(p) / β², divided by β twice, so that neither β² nor (for second order) β⁴ underflows.</summary>
     private static Tensor BetaGradient(Tensor entropy, Tensor beta, Tensor grad_output) =>
-        Wide.As(InnerProduct.Of(grad_output, entropy).div(beta).div(beta), beta);
+        InnerProduct.Of(grad_output, entropy).div(beta).div(beta);
 }

@@ -27,7 +27,7 @@ namespace Interop.Functions;
 /// A NaN in x makes its whole row NaN.
 /// </para>
 /// </remarks>
-internal readonly record struct RowLogits(Tensor Index, Tensor Extreme, Tensor Gap)
+internal readonly record struct RowLogits(Tensor Index, Tensor Extreme, Tensor Gap, double Beta)
 {
     /// <summary>The extremes, their indices and the gaps of every row of x (the gaps with their limits where needed).</summary>
     public static RowLogits Of(Tensor x, Tensor beta)
@@ -35,8 +35,9 @@ internal readonly record struct RowLogits(Tensor Index, Tensor Extreme, Tensor G
         double b = beta.ToDouble();
         var (extreme, index) = b >= 0 ? x.min(-1, keepdim: true) : x.max(-1, keepdim: true);
         var gap = extreme - x;
-        bool atLimit = !double.IsFinite(b) || !double.IsFinite(extreme.sum().ToDouble());
-        return new(index, extreme, atLimit ? TiesAtZero(x, extreme, gap) : gap);
+        // A single row's extreme is read directly; more rows are summed first (a non-finite extreme makes the sum so).
+        bool atLimit = !double.IsFinite(b) || !double.IsFinite((x.dim() == 1 ? extreme : extreme.sum()).ToDouble());
+        return new(index, extreme, atLimit ? TiesAtZero(x, extreme, gap) : gap, b);
     }
 
     /// <summary>
@@ -52,10 +53,13 @@ internal readonly record struct RowLogits(Tensor Index, Tensor Extreme, Tensor G
         return double.IsFinite(extreme.sum().ToDouble()) ? gap : TiesAtZero(x, extreme, gap);
     }
 
-    /// <summary>β · gap, with the one-hot limit at β = ±∞; in place on the gaps when <paramref name="inPlace"/>.</summary>
-    public static Tensor Shifted(Tensor gap, Tensor beta, bool inPlace)
+    /// <summary>
+    /// β · gap, with the one-hot limit at β = ±∞ (<paramref name="betaValue"/> is β's value, which the caller has);
+    /// in place on the gaps when <paramref name="inPlace"/>.
+    /// </summary>
+    public static Tensor Shifted(Tensor gap, Tensor beta, double betaValue, bool inPlace)
     {
-        if (!double.IsFinite(beta.ToDouble()))
+        if (!double.IsFinite(betaValue))
             return where(gap.eq(0), zeros_like(gap), gap * beta);
         return inPlace ? gap.mul_(beta) : gap * beta;
     }
