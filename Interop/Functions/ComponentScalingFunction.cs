@@ -55,7 +55,7 @@ public sealed class ComponentScalingFunction : BinaryFunction<ComponentScalingFu
         var gradX = ctx.needs_input_grad(0) ? grad_output * k : null;
         var gradK = !ctx.needs_input_grad(1) ? null
             : x.dim() == 1 ? grad_output * x
-            : Wide.As((Wide.Of(grad_output) * x).reshape(-1, k.size(0)).sum(dim: 0), k);
+            : (grad_output * x).reshape(-1, k.size(0)).sum(dim: 0);
         return (gradX, gradK);
     }
 }
