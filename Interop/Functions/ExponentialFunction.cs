@@ -8,13 +8,14 @@
 //     ∂E/∂x_i = g_i · (−β y_i)
 //     ∂E/∂β   = Σ_i g_i · (−x_i y_i)     (i runs over every element, batch dimensions included)
 //
-// Both reuse y, the output saved by forward, which is why it is saved instead of recomputed. Backward forms g ⊙ y
-// once; the β sum reads it with x in a single dot, and then, unless autograd is recording backward itself to
-// differentiate it again (create_graph), g ⊙ y is scaled by −β in place to become ∂E/∂x: one temporary in all.
+// Both reuse y, the output saved by forward, which is why it is saved instead of recomputed. Backward
+// forms g ⊙ y once; the β sum reads it with x (see InnerProduct), and then, unless autograd is recording backward
+// itself to differentiate it again (create_graph), g ⊙ y is scaled by −β in place to become ∂E/∂x.
 // Two things can make the β sum NaN in floating point although its value is not: where y underflows to 0 because
 // x = ±∞, the term x_i y_i is ∞ · 0, whose limit is 0 (y decays faster than x grows); and where exp(−β x) overflows,
 // terms of opposite signs meet as ∞ − ∞. Only then does backward recompute the sum scaled by the largest exponent,
-// Σ_i g_i x_i e^{z_i} = e^{m} Σ_i g_i x_i e^{z_i − m} with z = −β x and m = max z, which gives the right sign of ∞.
+// Σ_i g_i x_i e^{z_i} = e^{m} Σ_i g_i x_i e^{z_i − m} with z = −β x and m = max z, which gives the right sign of ∞;
+// entries tied with m (at z = +∞ too, where z − m would be NaN) are scaled by 1, and entries with y = 0 add 0.
 
 using Interop.Autograd;
 using TorchSharp;
@@ -58,22 +59,23 @@ public sealed class ExponentialFunction : BinaryFunction<ExponentialFunction>
     {
         var (x, beta, y) = ctx.saved_tensors;
         var gy = grad_output * y;
-        var gradBeta = ctx.needs_input_grad(1) ? BetaSum(x, beta, gy, grad_output).neg() : null;
+        var gradBeta = ctx.needs_input_grad(1) ? BetaSum(x, beta, y, gy, grad_output).neg() : null;
         // Recording (create_graph) keeps gy intact for the graph; otherwise gy is ours alone and becomes ∂E/∂x.
         var gradX = !ctx.needs_input_grad(0) ? null : ctx.create_graph ? gy * beta.neg() : gy.mul_(beta.neg());
         return (gradX, gradBeta);
     }
 
-    /// <summary>Σ_i x_i · (g_i y_i), rescaled when the plain sum is NaN (see the derivation above).</summary>
-    private static Tensor BetaSum(Tensor x, Tensor beta, Tensor gy, Tensor grad_output)
+    /// <summary>Σ_i x_i · (g_i y_i), with the limits where the plain sum is NaN (see the derivation above).</summary>
+    private static Tensor BetaSum(Tensor x, Tensor beta, Tensor y, Tensor gy, Tensor grad_output)
     {
         var sum = InnerProduct.Of(x, gy);
         if (!double.IsNaN(sum.ToDouble()))
             return sum;
-        var z = x * -beta;
+        var z = x * beta.neg();
         var m = z.max();
-        var scaled = (z - m).exp();
-        var scaledSum = where(scaled.eq(0), zeros_like(scaled), grad_output * x * scaled).sum();
+        // Entries tied with the largest exponent, at +∞ too, are scaled by e^0 = 1; entries with y = 0 add nothing.
+        var scaled = where(z.eq(m), ones_like(z), (z - m).exp());
+        var scaledSum = where(y.eq(0), zeros_like(y), grad_output * x * scaled).sum();
         return where(scaledSum.eq(0), scaledSum, scaledSum * m.exp());
     }
 }
