@@ -85,7 +85,7 @@ public sealed class CrossCheckReport
             $"and neither is in {Count(Verdict.NeitherRight)}.");
         md.AppendLine();
         md.AppendLine($"Tolerances, for an element to be right (that far from the exact value) and for the two sides to agree (that far from each other): " +
-            $"float64 {ValueComparison.Tolerance(ScalarType.Float64, 1):G2} for y and the gradients and {ValueComparison.Tolerance(ScalarType.Float64, 2):G2} at second order, " +
+            $"float64 {ValueComparison.Tolerance(ScalarType.Float64, 1):0e0} for y and the gradients and {ValueComparison.Tolerance(ScalarType.Float64, 2):0e0} at second order, " +
             $"relative to the exact value; float32 {ValueComparison.Tolerance(ScalarType.Float32, 1)} and {ValueComparison.Tolerance(ScalarType.Float32, 2)} ulps. " +
             "The second order of the limits family is left out (the docs promise first-order limits only).");
         md.AppendLine();
@@ -224,7 +224,7 @@ public sealed class CrossCheckReport
         double.PositiveInfinity => "wrong in kind",
         0 => "0",
         _ when float32 => $"{value:G3} ulp",
-        _ => $"{value:G2}",
+        _ => value.ToString("0.#e0"),
     };
 
     private static string Describe(Verdict verdict) => verdict switch
