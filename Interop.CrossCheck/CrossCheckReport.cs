@@ -61,16 +61,16 @@ public sealed class CrossCheckReport
         return new CrossCheckReport(pytorch, results, elements, parity);
     }
 
-    /// <summary>The summary, the table per module and quantity, the mismatches per family, every failure, every mismatch and the verdict parity.</summary>
+    /// <summary>The summary, the verdict parity, the table per module and quantity, the mismatches per family, every failure and every mismatch.</summary>
     public string ToMarkdown()
     {
         var md = new StringBuilder();
         Summary(md);
+        VerdictTable(md);
         LargestDifferences(md);
         MismatchesByFamily(md);
         Failures(md);
         EveryMismatch(md);
-        VerdictTable(md);
         return md.ToString();
     }
 
@@ -192,6 +192,7 @@ public sealed class CrossCheckReport
         foreach (var row in Parity)
             md.AppendLine($"| {row.Function.Bug} | `{row.Function.Name}` ({row.Function.Map.Name}, [{string.Join(", ", row.Function.Shape)}]) " +
                 $"| {Cell(row.Interop)} | {Cell(row.PyTorch.Gradcheck)} | {Cell(row.PyTorch.Gradgradcheck)} |");
+        md.AppendLine();
     }
 
     private static void Inputs(StringBuilder md, IEnumerable<ElementComparison> elements)
