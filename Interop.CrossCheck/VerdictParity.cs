@@ -24,6 +24,7 @@ public static class VerdictParity
     public static CheckVerdict Check(WrongFunction function, WrongFunctionInputs inputs)
     {
         using var scope = NewDisposeScope();
+        manual_seed(0);   // the noisy Function draws from the global generator, as its twin does after torch.manual_seed(0)
         var x = tensor(inputs.X, inputs.Shape, ScalarType.Float64).requires_grad_();
         var parameter = tensor(inputs.Parameter, inputs.ParameterShape, ScalarType.Float64).requires_grad_();
         GradientCheckReport report;
