@@ -67,7 +67,6 @@ internal sealed class TrainCommand : ICommand
             progress?.Finish();
         }
         var classifier = model.LastTransformer;
-        RequireFinite(classifier, data, source);
         var metrics = context.MulticlassClassification.Evaluate(model.Transform(split.TestSet));
 
         Directory.CreateDirectory(outDirectory);
@@ -127,20 +126,6 @@ internal sealed class TrainCommand : ICommand
         if (test.Except(train).ToList() is [var unseen, ..])
             throw new CommandFailedException($"{source}: {splitName} holds out every row with the label {Label(unseen)}, so the model cannot learn that class; give more rows of it.");
         return split;
-    }
-
-    /// <summary>
-    /// Features far from 1 overflow the classifier's float32 energies, and training can then end with infinite or NaN
-    /// parameters: such a model is refused, not saved and scored.
-    /// </summary>
-    private static void RequireFinite(EnergyClassifierTransformer classifier, IDataView data, string source)
-    {
-        if (double.IsFinite(classifier.Beta) && classifier.K.All(float.IsFinite))
-            return;
-        float largest = data.GetColumn<float[]>("Features").SelectMany(row => row).Max(Math.Abs);
-        throw new CommandFailedException(
-            $"{source}: training ended with β = {classifier.Beta.ToString(CultureInfo.InvariantCulture)} and K = [{string.Join(", ", classifier.K.Select(k => k.ToString(CultureInfo.InvariantCulture)))}], " +
-            $"not finite numbers; the largest |feature| is {largest.ToString("G3", CultureInfo.InvariantCulture)}, and energies of features that large overflow float32. Scale the features, to unit variance say.");
     }
 
     private static List<float> Labels(IDataView data) => data.GetColumn<float>("Label").ToList();

@@ -13,6 +13,7 @@ namespace Interop.Tests.Autograd;
 /// forward and backward are told, when a node is recorded, how saved tensors, dispose scopes and failures behave.
 /// Failures that could end the process if the runtime were wrong also run in a child process (Reliability/MisuseTests).
 /// </summary>
+[Collection(nameof(FunctionRuntimeTests))]
 public class FunctionRuntimeTests
 {
     [Fact]
@@ -378,3 +379,10 @@ public class FunctionRuntimeTests
         protected override void backward(FunctionContext ctx, Tensor grad_output, Span<Tensor?> grad_inputs) => grad_inputs[0] = grad_output;
     }
 }
+
+/// <summary>
+/// The runtime's tests count nodes and live tensors, which are process-wide: they run alone, not beside other test
+/// classes that make tensors.
+/// </summary>
+[CollectionDefinition(nameof(FunctionRuntimeTests), DisableParallelization = true)]
+public sealed class FunctionRuntimeTestsCollection;

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.Loader;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -102,35 +103,31 @@ public partial class ReadmeCodeTests
     }
 
     /// <summary>
-    /// What a project that references Interop.ML compiles against: the .NET runtime's assemblies, and Interop, Interop.ML
-    /// and everything they reference (TorchSharp, ML.NET, ONNX Runtime), but nothing else of this test project's.
+    /// What a project that references the Interop.ML package compiles against: the .NET runtime's assemblies, and the
+    /// assemblies of Interop.ML and of every package it depends on, directly or not (Interop, TorchSharp, ML.NET, ONNX
+    /// Runtime), read from this test project's dependency graph (its .deps.json), but nothing else of the test project's.
     /// </summary>
     private static IReadOnlyList<MetadataReference> PackageConsumerReferences()
     {
         string runtime = Path.GetDirectoryName(typeof(object).Assembly.Location)!;
         var paths = Directory.EnumerateFiles(runtime, "*.dll").Where(IsManaged).ToHashSet();
-        var pending = new Queue<Assembly>([typeof(Interop.ML.SampleData).Assembly, typeof(Interop.Checking.GradientCheck).Assembly]);
-        while (pending.TryDequeue(out var assembly))
+        using var deps = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Interop.Tests.deps.json")));
+        var libraries = deps.RootElement.GetProperty("targets").EnumerateObject().First().Value;
+        var pending = new Queue<string>(["Interop.ML/0.1.0"]);
+        var seen = new HashSet<string>();
+        while (pending.TryDequeue(out var library))
         {
-            if (!paths.Add(assembly.Location))
+            if (!seen.Add(library) || !libraries.TryGetProperty(library, out var entry))
                 continue;
-            foreach (var name in assembly.GetReferencedAssemblies())
-                if (TryLoad(name) is { } referenced && Path.GetDirectoryName(referenced.Location) != runtime)
-                    pending.Enqueue(referenced);
+            if (entry.TryGetProperty("runtime", out var assemblies))
+                foreach (var assembly in assemblies.EnumerateObject())
+                    if (Path.Combine(AppContext.BaseDirectory, Path.GetFileName(assembly.Name)) is var path && File.Exists(path) && IsManaged(path))
+                        paths.Add(path);
+            if (entry.TryGetProperty("dependencies", out var dependencies))
+                foreach (var dependency in dependencies.EnumerateObject())
+                    pending.Enqueue($"{dependency.Name}/{dependency.Value.GetString()}");
         }
         return [.. paths.Select(path => MetadataReference.CreateFromFile(path))];
-    }
-
-    private static Assembly? TryLoad(AssemblyName name)
-    {
-        try
-        {
-            return Assembly.Load(name);
-        }
-        catch (FileNotFoundException)
-        {
-            return null;   // an optional dependency of a package that this process never needs
-        }
     }
 
     private static bool IsManaged(string path)
