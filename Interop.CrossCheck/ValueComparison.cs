@@ -78,7 +78,9 @@ public static class ValueComparison
         foreach (var measure in Measure.All.Where(m => IsJudged(result.Case, m)))
         {
             var exact = result.Exact[measure.Quantity];
-            var theirs = pytorch.Values is null ? Enumerable.Repeat(double.NaN, exact.Length).ToArray() : pytorch.Values[PyTorchCase.Key(measure)];
+            double[]? theirs = pytorch.Values is null ? [.. Enumerable.Repeat(double.NaN, exact.Length)] : pytorch.Values.GetValueOrDefault(PyTorchCase.Key(measure));
+            if (theirs is null)
+                throw new InvalidDataException($"{result.Case.Id}: PyTorch's results have no '{PyTorchCase.Key(measure)}'.");
             if (theirs.Length != exact.Length)
                 throw new InvalidDataException($"{result.Case.Id} {PyTorchCase.Key(measure)}: PyTorch gave {theirs.Length} values, the exact reference {exact.Length}.");
             double tolerance = Tolerance(result.Case.DType, measure.Order);
