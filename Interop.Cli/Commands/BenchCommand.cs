@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.Diagnostics;
 using System.Text.Json;
 using Interop.Benchmarks;
 using Interop.Reference;
@@ -14,6 +16,9 @@ internal sealed class BenchCommand : ICommand
 {
     private static readonly long[][] QuickShapes = [[8], [4096], [256, 1024]];
     private static readonly long[][] FullShapes = [.. QuickShapes, [1000, 1000]];
+    private static readonly long[][] InstructionShapes = [[8], [4096]];
+    private const int InstructionCalls = 100;
+    private const int InstructionPairs = 5;
 
     public string Name => "bench";
     public string Summary => "time each hand-written forward+backward against autograd's (ratio below 1 = faster)";
@@ -23,12 +28,15 @@ internal sealed class BenchCommand : ICommand
         ["json"] = "print the results as JSON",
         ["alone="] = "MODULE:SHAPE:hand|twin, e.g. Softmax:256x1024:twin: time that one alone in this process instead",
         ["threads="] = "intra-op threads for --alone (default 1)",
+        ["instructions"] = "count instructions per forward+backward under valgrind's callgrind instead (1 thread, x of [8] and [4096]; about 10 minutes)",
     };
 
     public int Run(ParsedOptions options, TextWriter output)
     {
         if (options.Value("alone") is { } alone)
             return RunAlone(alone, options.Int("threads", 1, 1, 256), options.Flag("json"), output);
+        if (options.Flag("instructions"))
+            return Callgrind.IsRunning ? CountInstructions(options.Flag("json"), output) : RunUnderCallgrind(options.Flag("json"), output);
         bool full = options.Flag("full");
         int rounds = full ? 61 : 21;
         var block = TimeSpan.FromMilliseconds(full ? 4 : 2);
@@ -73,6 +81,106 @@ internal sealed class BenchCommand : ICommand
             : $"{map.Name} {Workload.FormatShape(shape)} {implementation.Value}, alone, {threads} thread(s): {microseconds:F1} µs (median of 61 rounds)");
         return 0;
     }
+
+    /// <summary>
+    /// Runs this command again under callgrind (see <see cref="Callgrind.StartInfo"/>), where it counts, and relays
+    /// what it prints.
+    /// </summary>
+    private static int RunUnderCallgrind(bool json, TextWriter output)
+    {
+        string host = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this process is unknown.");
+        var arguments = new List<string>();
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+            arguments.Add(typeof(BenchCommand).Assembly.Location);
+        arguments.AddRange(json ? ["bench", "--instructions", "--json"] : ["bench", "--instructions"]);
+        var directory = Directory.CreateTempSubdirectory("interop-callgrind-");
+        try
+        {
+            var startInfo = Callgrind.StartInfo(host, arguments, directory.FullName);
+            startInfo.RedirectStandardOutput = true;
+            using var child = StartOrExplain(startInfo);
+            while (child.StandardOutput.ReadLine() is { } line)
+                output.WriteLine(line);
+            child.WaitForExit();
+            if (child.ExitCode == 0)
+                return 0;
+            output.WriteLine($"bench --instructions failed under valgrind (exit code {child.ExitCode}); the end of its log, {Callgrind.LogFile(directory.FullName)}:");
+            foreach (string line in File.Exists(Callgrind.LogFile(directory.FullName)) ? File.ReadLines(Callgrind.LogFile(directory.FullName)).TakeLast(20) : [])
+                output.WriteLine(line);
+            return 1;
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+
+    private static Process StartOrExplain(ProcessStartInfo startInfo)
+    {
+        try
+        {
+            return Process.Start(startInfo) ?? throw new InvalidOperationException("valgrind did not start.");
+        }
+        catch (Win32Exception)
+        {
+            throw new UsageException("--instructions runs valgrind, which is not on PATH (Debian: apt-get install valgrind).");
+        }
+    }
+
+    /// <summary>The counting itself, in the process that callgrind runs: every pass-through, then every module, per shape.</summary>
+    private static int CountInstructions(bool json, TextWriter output)
+    {
+        set_num_threads(1);
+        var passThroughs = new List<PassThroughInstructions>();
+        var comparisons = new List<InstructionComparison>();
+        foreach (var shape in InstructionShapes)
+        {
+            using (var workload = new Workload(ModuleMap.All[0], shape))
+            {
+                foreach (var passThrough in PassThrough.All)
+                    passThroughs.Add(new(passThrough.Name, shape, InstructionCounter.PerCall(() => workload.PassThrough(passThrough), InstructionCalls, InstructionPairs)));
+            }
+            foreach (var map in ModuleMap.All)
+            {
+                using var workload = new Workload(map, shape);
+                comparisons.Add(new(map.Name, shape,
+                    InstructionCounter.PerCall(() => workload.ForwardBackward(Implementation.HandWritten), InstructionCalls, InstructionPairs),
+                    InstructionCounter.PerCall(() => workload.ForwardBackward(Implementation.Twin), InstructionCalls, InstructionPairs)));
+            }
+        }
+        if (json)
+        {
+            var report = new { dtype = "float32", threads = 1, environment = Callgrind.DeterministicEnvironment.ToDictionary(v => v.Name, v => v.Value), passThroughs, comparisons };
+            output.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
+        }
+        else
+        {
+            WriteInstructionTable(output, passThroughs, comparisons);
+        }
+        return 0;
+    }
+
+    private static void WriteInstructionTable(TextWriter output, List<PassThroughInstructions> passThroughs, List<InstructionComparison> comparisons)
+    {
+        output.WriteLine("Thousands of instructions per forward+backward (valgrind --tool=callgrind, every thread), float32, 1 thread: the median");
+        output.WriteLine($"of {InstructionPairs} pairs of blocks of {InstructionCalls / 5} and {InstructionCalls} calls, each block ended by a full collection with finalizers, the pair");
+        output.WriteLine("differenced; lowest–highest pair in brackets. ratio = hand-written / twin. B = managed bytes allocated per call on the");
+        output.WriteLine($"calling thread. Environment: {string.Join(' ', Callgrind.DeterministicEnvironment.Select(v => $"{v.Name}={v.Value}"))}.");
+        output.WriteLine();
+        output.WriteLine($"{"pass-through",-25}{"x",-9}{"k instructions",24}{"B",7}");
+        foreach (var p in passThroughs)
+            output.WriteLine($"{p.PassThrough,-25}{Workload.FormatShape(p.Shape),-9}{Thousands(p.Count),24}{p.Count.AllocatedBytes,7:F0}");
+        output.WriteLine();
+        output.WriteLine($"{"module",-17}{"x",-9}{"hand-written",24}{"twin",24}{"ratio",7}{"hand B",8}{"twin B",8}");
+        foreach (var c in comparisons)
+        {
+            output.WriteLine($"{c.Module,-17}{Workload.FormatShape(c.Shape),-9}{Thousands(c.HandWritten),24}{Thousands(c.Twin),24}" +
+                $"{c.Ratio,7:F2}{c.HandWritten.AllocatedBytes,8:F0}{c.Twin.AllocatedBytes,8:F0}");
+        }
+    }
+
+    private static string Thousands(InstructionCount count) =>
+        $"{count.Instructions / 1000:F1} ({count.Lowest / 1000:F1}–{count.Highest / 1000:F1})";
 
     private static void WriteTable(TextWriter output, int rounds, string loadBefore, List<Comparison> results)
     {

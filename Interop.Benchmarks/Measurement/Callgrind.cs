@@ -1,0 +1,160 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Interop.Benchmarks;
+
+/// <summary>
+/// Valgrind's callgrind from inside the process it runs: whether it is running, and the instructions that every
+/// thread executes during a block of code, read exactly from a dump that callgrind writes when asked to (a client
+/// request, as <c>valgrind/callgrind.h</c> makes them). Also the command line and environment that run this program
+/// under callgrind with everything that could make two counts of the same code differ pinned down.
+/// </summary>
+/// <remarks>
+/// A client request is a marker instruction sequence that valgrind recognises while it translates code, so it must be
+/// machine code: <c>callgrind.h</c> emits it as inline assembly. Here the same eleven instructions are copied into an
+/// executable page once, which needs no C compiler. Natively they do nothing and return the default. x86-64 Linux only.
+/// </remarks>
+public static class Callgrind
+{
+    /// <summary>The environment variable through which <see cref="StartInfo"/> tells the child where callgrind dumps.</summary>
+    private const string OutFileVariable = "INTEROP_CALLGRIND_OUT_FILE";
+
+    // Request codes from valgrind.h and callgrind.h: VG_USERREQ__RUNNING_ON_VALGRIND, and
+    // VG_USERREQ_TOOL_BASE('C','T') + 1 and + 3 for VG_USERREQ__ZERO_STATS and VG_USERREQ__DUMP_STATS_AT.
+    private const ulong RunningOnValgrindRequest = 0x1001;
+    private const ulong ZeroStatsRequest = 0x4354_0001;
+    private const ulong DumpStatsAtRequest = 0x4354_0003;
+
+    /// <summary>
+    /// VALGRIND_DO_CLIENT_REQUEST_EXPR for amd64 as a function <c>ulong request(ulong* args, ulong fallback)</c>:
+    /// the four rotations of rdi add up to 128 bits and change nothing, and with <c>xchg rbx, rbx</c> they are the
+    /// sequence that valgrind replaces by "rdx = the request whose arguments rax points to".
+    /// </summary>
+    private static readonly byte[] ClientRequestCode =
+    [
+        0x48, 0x89, 0xF8,       // mov rax, rdi      the request and its five arguments
+        0x48, 0x89, 0xF2,       // mov rdx, rsi      the result when not under valgrind
+        0x48, 0xC1, 0xC7, 0x03, // rol rdi, 3
+        0x48, 0xC1, 0xC7, 0x0D, // rol rdi, 13
+        0x48, 0xC1, 0xC7, 0x3D, // rol rdi, 61
+        0x48, 0xC1, 0xC7, 0x33, // rol rdi, 51
+        0x48, 0x87, 0xDB,       // xchg rbx, rbx
+        0x48, 0x89, 0xD0,       // mov rax, rdx
+        0xC3,                   // ret
+    ];
+
+    private static readonly Lazy<ClientRequest?> request = new(MakeClientRequest);
+    private static int dumps;
+
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate ulong ClientRequest(ulong[] arguments, ulong fallback);
+
+    /// <summary>True when this process runs under valgrind (any tool).</summary>
+    public static bool IsRunning => Request(RunningOnValgrindRequest, 0) != 0;
+
+    /// <summary>
+    /// The instructions that all threads of this process execute while <paramref name="block"/> runs: callgrind's
+    /// counters are zeroed, the block runs, and callgrind dumps them to a file that is read back. Requires a process
+    /// started by <see cref="StartInfo"/>.
+    /// </summary>
+    public static long Instructions(Action block)
+    {
+        string outFile = Environment.GetEnvironmentVariable(OutFileVariable)
+            ?? throw new InvalidOperationException($"{OutFileVariable} is not set: start this process with {nameof(Callgrind)}.{nameof(StartInfo)}.");
+        if (!IsRunning)
+            throw new InvalidOperationException("This process does not run under valgrind.");
+        Request(ZeroStatsRequest, 0);
+        block();
+        var label = Marshal.StringToHGlobalAnsi($"block {dumps + 1}");
+        try
+        {
+            Request(DumpStatsAtRequest, (ulong)label);
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(label);
+        }
+        return TotalInstructions($"{outFile}.{++dumps}");
+    }
+
+    /// <summary>
+    /// Runs <paramref name="program"/> with <paramref name="arguments"/> under callgrind, counting every thread
+    /// together, with its dumps and valgrind's log in <paramref name="directory"/>, in an environment that makes counts
+    /// repeatable: no tiered compilation (each method is compiled once, fully optimised, when first called), no
+    /// ReadyToRun code (so that framework and application code are compiled alike), a non-concurrent workstation GC
+    /// with a gen0 budget large enough that no collection starts inside a measured block, and one OpenMP thread.
+    /// </summary>
+    public static ProcessStartInfo StartInfo(string program, IEnumerable<string> arguments, string directory)
+    {
+        var startInfo = new ProcessStartInfo("valgrind") { UseShellExecute = false };
+        foreach (string option in new[]
+        {
+            "--tool=callgrind",
+            $"--callgrind-out-file={Path.Combine(directory, "callgrind.out")}",
+            $"--log-file={LogFile(directory)}",
+            program,
+        }.Concat(arguments))
+            startInfo.ArgumentList.Add(option);
+        startInfo.Environment[OutFileVariable] = Path.Combine(directory, "callgrind.out");
+        foreach (var (name, value) in DeterministicEnvironment)
+            startInfo.Environment[name] = value;
+        return startInfo;
+    }
+
+    /// <summary>The variables that <see cref="StartInfo"/> sets, for the documentation of a measurement.</summary>
+    public static IReadOnlyList<(string Name, string Value)> DeterministicEnvironment { get; } =
+    [
+        ("DOTNET_TieredCompilation", "0"),
+        ("DOTNET_ReadyToRun", "0"),
+        ("DOTNET_gcServer", "0"),
+        ("DOTNET_gcConcurrent", "0"),
+        ("DOTNET_GCgen0size", "0x10000000"), // 256 MiB, hexadecimal as the runtime reads it
+        ("OMP_NUM_THREADS", "1"),
+        ("MKL_NUM_THREADS", "1"),
+    ];
+
+    /// <summary>Where valgrind's own messages go for a run in <paramref name="directory"/>.</summary>
+    public static string LogFile(string directory) => Path.Combine(directory, "valgrind.log");
+
+    /// <summary>Reads the <c>totals:</c> line of a callgrind dump: the instructions (event Ir) of all threads.</summary>
+    private static long TotalInstructions(string dumpFile)
+    {
+        if (!File.Exists(dumpFile))
+            throw new InvalidOperationException($"callgrind wrote no dump {dumpFile}: is the tool callgrind, and are its dumps numbered as expected?");
+        foreach (string line in File.ReadLines(dumpFile))
+        {
+            if (line.StartsWith("totals:", StringComparison.Ordinal))
+                return long.Parse(line["totals:".Length..].Trim().Split(' ')[0]);
+        }
+        throw new InvalidOperationException($"{dumpFile} has no 'totals:' line.");
+    }
+
+    private static ulong Request(ulong code, ulong argument)
+    {
+        var call = request.Value;
+        return call is null ? 0 : call([code, argument, 0, 0, 0, 0], 0);
+    }
+
+    /// <summary>Copies <see cref="ClientRequestCode"/> into an executable page, or null where that code cannot run.</summary>
+    private static ClientRequest? MakeClientRequest()
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
+            return null;
+        const int ProtRead = 1, ProtWrite = 2, ProtExec = 4, MapPrivate = 2, MapAnonymous = 0x20;
+        const nuint PageSize = 4096;
+        nint page = mmap(0, PageSize, ProtRead | ProtWrite, MapPrivate | MapAnonymous, -1, 0);
+        if (page == -1)
+            throw new Win32Exception(Marshal.GetLastPInvokeError(), "mmap of a page for callgrind's client requests failed");
+        Marshal.Copy(ClientRequestCode, 0, page, ClientRequestCode.Length);
+        if (mprotect(page, PageSize, ProtRead | ProtExec) != 0)
+            throw new Win32Exception(Marshal.GetLastPInvokeError(), "mprotect of callgrind's client-request page failed");
+        return Marshal.GetDelegateForFunctionPointer<ClientRequest>(page); // the page is never unmapped
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern nint mmap(nint address, nuint length, int protection, int flags, int fd, nint offset);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int mprotect(nint address, nuint length, int protection);
+}
