@@ -40,15 +40,6 @@ internal sealed class ClassValues
         return KeyNumbers(count);
     }
 
-    /// <summary>Values of the right type and count for a label column known only by its shape (for GetOutputSchema).</summary>
-    public static ClassValues Placeholder(SchemaShape.Column label, int count)
-    {
-        var annotation = label.Annotations?.FirstOrDefault(column => column.Name == KeyValuesKind);
-        return annotation?.ItemType == NumberDataViewType.Single
-            ? new ClassValues(null, new float[count])
-            : KeyNumbers(count);
-    }
-
     /// <summary>The values as a constant of <paramref name="graph"/>.</summary>
     public string Constant(OnnxGraph graph) => _text is null ? graph.Constant("classes", tensor(_numbers!)) : graph.Constant("classes", _text);
 
@@ -56,6 +47,11 @@ internal sealed class ClassValues
     public IDataView KeyData(MLContext context) => _text is null
         ? tensor(_numbers!).ToDataView("Value")
         : context.Data.LoadFromEnumerable(_text.Select(value => new TextValue { Value = value }));
+
+    /// <summary>A lookup from <paramref name="keys"/>[c] to class c's value, columns "Key" (UInt32) and "Value", for MapValue.</summary>
+    public IDataView Lookup(MLContext context, uint[] keys) => _text is null
+        ? context.Data.LoadFromEnumerable(keys.Select((key, c) => new NumberEntry { Key = key, Value = _numbers![c] }))
+        : context.Data.LoadFromEnumerable(keys.Select((key, c) => new TextEntry { Key = key, Value = _text[c] }));
 
     private static ClassValues KeyNumbers(int count) => new(Enumerable.Range(1, count).Select(key => key.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(), null);
 
@@ -69,5 +65,17 @@ internal sealed class ClassValues
     private sealed class TextValue
     {
         public string Value { get; set; } = "";
+    }
+
+    private sealed class TextEntry
+    {
+        public uint Key { get; set; }
+        public string Value { get; set; } = "";
+    }
+
+    private sealed class NumberEntry
+    {
+        public uint Key { get; set; }
+        public float Value { get; set; }
     }
 }

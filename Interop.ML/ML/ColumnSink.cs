@@ -7,10 +7,11 @@ namespace Interop.ML;
 
 /// <summary>
 /// One IDataView column on its way into a tensor. The column's type is checked when the sink is made, before any
-/// cursor exists; afterwards the sink reads the cursor's current row into one reused row slot and appends accepted
-/// rows to a flat array that grows by doubling, so converting N rows makes one tensor, not N.
+/// cursor exists; afterwards the sink converts the cursor's current row straight into the next row of a native
+/// tensor buffer (<see cref="NativeRows{T}"/>), which is sized up front when the row count is known, and commits it
+/// once every column of the row is accepted. Converting N rows makes one tensor, not N.
 /// </summary>
-internal abstract class ColumnSink
+internal abstract class ColumnSink : IDisposable
 {
     private protected ColumnSink(string name, int width, bool isVector)
     {
@@ -29,22 +30,28 @@ internal abstract class ColumnSink
     public bool IsVector { get; }
 
     /// <summary>Rows appended since the last <see cref="Clear"/>.</summary>
-    public int Rows { get; private protected set; }
+    public long Rows { get; private set; }
 
     /// <summary>Makes the getter of this column on <paramref name="row"/>; called once per cursor.</summary>
     public abstract void Bind(DataViewRow row, DataViewSchema.Column column);
 
-    /// <summary>Reads the current row into the row slot; false when it holds NaN or a missing key.</summary>
+    /// <summary>Makes room for <paramref name="rows"/> rows in all, so that a known row count needs no regrowing.</summary>
+    public abstract void Reserve(long rows);
+
+    /// <summary>Converts the current row into the slot after the committed rows; false when it holds NaN or a missing key.</summary>
     public abstract bool ReadRow();
 
-    /// <summary>Appends the row slot to the rows.</summary>
-    public abstract void CommitRow();
+    /// <summary>Keeps the row that <see cref="ReadRow"/> converted.</summary>
+    public void CommitRow() => Rows++;
 
     /// <summary>Forgets the rows and keeps the storage, for the next mini-batch.</summary>
     public void Clear() => Rows = 0;
 
-    /// <summary>A new tensor of the rows: [Rows, Width] for a vector column, [Rows] otherwise.</summary>
+    /// <summary>A tensor of the rows that the caller owns: [Rows, Width] for a vector column, [Rows] otherwise.</summary>
     public abstract Tensor ToTensor();
+
+    /// <summary>Frees the buffer.</summary>
+    public abstract void Dispose();
 
     /// <summary>What the column must be, for error messages.</summary>
     public const string Accepted = "a known-size vector of Single or Double, a Single or Double scalar, or a key";
@@ -102,17 +109,6 @@ internal abstract class ColumnSink
         _ when target == typeof(float) => new ValueSink<double, float>(name, width, isVector),
         _ => new ValueSink<double, double>(name, width, isVector),
     };
-
-    /// <summary>Doubles <paramref name="data"/> until it holds <paramref name="needed"/> elements.</summary>
-    private protected static void Reserve<T>(ref T[] data, long needed)
-    {
-        if (needed <= data.Length)
-            return;
-        long capacity = Math.Max(needed, Math.Max(16, 2L * data.Length));
-        if (capacity > Array.MaxLength)
-            throw new InvalidOperationException($"The data does not fit in one array of {Array.MaxLength} elements.");
-        Array.Resize(ref data, (int)capacity);
-    }
 }
 
 /// <summary>A Single or Double column (scalar or vector; sparse vectors densified) converted to float or double.</summary>
@@ -120,14 +116,14 @@ internal sealed class ValueSink<TSource, TTarget> : ColumnSink
     where TSource : unmanaged, IFloatingPointIeee754<TSource>
     where TTarget : unmanaged, IFloatingPointIeee754<TTarget>
 {
-    private readonly TTarget[] _row;
-    private TTarget[] _data = [];
+    private readonly NativeRows<TTarget> _rows;
     private VBuffer<TSource> _vector;
     private TSource _scalar;
     private ValueGetter<VBuffer<TSource>>? _vectorGetter;
     private ValueGetter<TSource>? _scalarGetter;
 
-    public ValueSink(string name, int width, bool isVector) : base(name, width, isVector) => _row = new TTarget[width];
+    public ValueSink(string name, int width, bool isVector) : base(name, width, isVector) =>
+        _rows = new NativeRows<TTarget>(typeof(TTarget) == typeof(float) ? ScalarType.Float32 : ScalarType.Float64, width);
 
     public override void Bind(DataViewRow row, DataViewSchema.Column column)
     {
@@ -137,40 +133,37 @@ internal sealed class ValueSink<TSource, TTarget> : ColumnSink
             _scalarGetter = row.GetGetter<TSource>(column);
     }
 
+    public override void Reserve(long rows) => _rows.Reserve(rows, Rows);
+
     public override bool ReadRow()
     {
+        _rows.Reserve(Rows + 1L, Rows);
+        var slot = _rows.Row(Rows);
         if (_scalarGetter is not null)
         {
             _scalarGetter(ref _scalar);
-            _row[0] = TTarget.CreateTruncating(_scalar);
-            return !TTarget.IsNaN(_row[0]);
+            slot[0] = TTarget.CreateTruncating(_scalar);
+            return !TTarget.IsNaN(slot[0]);
         }
         _vectorGetter!(ref _vector);
         if (_vector.Length > Width)
             throw new InvalidOperationException(
                 $"Column '{Name}' has a vector of length {_vector.Length}, longer than TensorConversionOptions.PadVectorsToLength = {Width}.");
         var values = _vector.GetValues();
-        if (_vector.IsDense && values.Length == Width)
+        if (_vector.IsDense)
         {
             for (int i = 0; i < values.Length; i++)
-                _row[i] = TTarget.CreateTruncating(values[i]);
+                slot[i] = TTarget.CreateTruncating(values[i]);
+            slot[values.Length..].Clear();
         }
         else
         {
-            Array.Clear(_row);
-            if (_vector.IsDense)
-            {
-                for (int i = 0; i < values.Length; i++)
-                    _row[i] = TTarget.CreateTruncating(values[i]);
-            }
-            else
-            {
-                var indices = _vector.GetIndices();
-                for (int i = 0; i < values.Length; i++)
-                    _row[indices[i]] = TTarget.CreateTruncating(values[i]);
-            }
+            slot.Clear();
+            var indices = _vector.GetIndices();
+            for (int i = 0; i < values.Length; i++)
+                slot[indices[i]] = TTarget.CreateTruncating(values[i]);
         }
-        foreach (var value in _row)
+        foreach (var value in slot)
         {
             if (TTarget.IsNaN(value))
                 return false;
@@ -178,45 +171,31 @@ internal sealed class ValueSink<TSource, TTarget> : ColumnSink
         return true;
     }
 
-    public override void CommitRow()
-    {
-        Reserve(ref _data, (long)(Rows + 1) * Width);
-        _row.CopyTo(_data, Rows * Width);
-        Rows++;
-    }
+    public override Tensor ToTensor() => _rows.Take(Rows, IsVector);
 
-    public override Tensor ToTensor()
-    {
-        long[] shape = IsVector ? [Rows, Width] : [Rows];
-        return _data switch
-        {
-            float[] data => tensor(data.AsMemory(0, Rows * Width), shape),
-            double[] data => tensor(data.AsMemory(0, Rows * Width), shape),
-            _ => throw new InvalidOperationException($"Unsupported element type {typeof(TTarget).Name}."),
-        };
-    }
+    public override void Dispose() => _rows.Dispose();
 }
 
 /// <summary>A key column (labels): key k (1-based; 0 means missing) becomes the class index k − 1, as int64.</summary>
 internal sealed class KeySink(string name) : ColumnSink(name, 1, isVector: false)
 {
-    private long[] _data = [];
+    private readonly NativeRows<long> _rows = new(ScalarType.Int64, 1);
     private uint _key;
     private ValueGetter<uint>? _getter;
 
     public override void Bind(DataViewRow row, DataViewSchema.Column column) => _getter = row.GetGetter<uint>(column);
 
+    public override void Reserve(long rows) => _rows.Reserve(rows, Rows);
+
     public override bool ReadRow()
     {
         _getter!(ref _key);
+        _rows.Reserve(Rows + 1L, Rows);
+        _rows.Row(Rows)[0] = _key - 1L;
         return _key != 0;
     }
 
-    public override void CommitRow()
-    {
-        Reserve(ref _data, Rows + 1L);
-        _data[Rows++] = _key - 1L;
-    }
+    public override Tensor ToTensor() => _rows.Take(Rows, vector: false);
 
-    public override Tensor ToTensor() => tensor(_data.AsMemory(0, Rows), [Rows]);
+    public override void Dispose() => _rows.Dispose();
 }

@@ -6,7 +6,9 @@ namespace Interop.ML;
 /// <summary>
 /// Conversions between ML.NET's <see cref="IDataView"/> and TorchSharp tensors. A known-size vector column of
 /// Single or Double becomes [N, D] (sparse vectors densified), a scalar column [N], and a key column (labels) the
-/// int64 class indices [N] (key k becomes k − 1). Every conversion reads through one cursor with reused buffers.
+/// int64 class indices [N] (key k becomes k − 1). Every conversion reads through one cursor and converts each row
+/// straight into the tensor's native memory, which is allocated once when the data knows its row count
+/// (<see cref="IDataView.GetRowCount"/>) and otherwise grows by doubling.
 /// </summary>
 public static class DataViewTensors
 {
@@ -20,9 +22,8 @@ public static class DataViewTensors
     {
         ArgumentNullException.ThrowIfNull(data);
         options ??= new TensorConversionOptions();
-        var sink = ColumnSink.Create(data.Schema, columnName, options);
-        using (var reader = new RowReader(data, [sink], options.NaNPolicy))
-            reader.Read(int.MaxValue);
+        using var sink = ColumnSink.Create(data.Schema, columnName, options);
+        ReadAll(data, [sink], options.NaNPolicy);
         return sink.ToTensor();
     }
 
@@ -40,10 +41,9 @@ public static class DataViewTensors
     {
         ArgumentNullException.ThrowIfNull(data);
         options ??= new TensorConversionOptions();
-        var features = ColumnSink.Create(data.Schema, featureColumnName, options);
-        var labels = ColumnSink.Create(data.Schema, labelColumnName, options);
-        using (var reader = new RowReader(data, [features, labels], options.NaNPolicy))
-            reader.Read(int.MaxValue);
+        using var features = ColumnSink.Create(data.Schema, featureColumnName, options);
+        using var labels = ColumnSink.Create(data.Schema, labelColumnName, options);
+        ReadAll(data, [features, labels], options.NaNPolicy);
         return (features.ToTensor(), labels.ToTensor());
     }
 
@@ -75,17 +75,41 @@ public static class DataViewTensors
     /// <param name="columnName">The column's name.</param>
     public static IDataView ToDataView(this Tensor tensor, string columnName) => new TensorDataView([(columnName, tensor)]);
 
+    private static void ReadAll(IDataView data, ColumnSink[] sinks, NaNPolicy policy)
+    {
+        if (data.GetRowCount() is long rows)
+        {
+            foreach (var sink in sinks)
+                sink.Reserve(rows);
+        }
+        using var reader = new RowReader(data, sinks, policy);
+        while (reader.Read(int.MaxValue) > 0)
+        {
+        }
+    }
+
     private static IEnumerable<TensorBatch> Enumerate(IDataView data, ColumnSink features, ColumnSink? labels, int batchSize, NaNPolicy policy)
     {
         ColumnSink[] sinks = labels is null ? [features] : [features, labels];
-        using var reader = new RowReader(data, sinks, policy);
-        while (true)
+        try
+        {
+            long batchRows = Math.Min(batchSize, data.GetRowCount() ?? batchSize);
+            foreach (var sink in sinks)
+                sink.Reserve(batchRows);
+            using var reader = new RowReader(data, sinks, policy);
+            while (true)
+            {
+                foreach (var sink in sinks)
+                    sink.Clear();
+                if (reader.Read(batchSize) == 0)
+                    yield break;
+                yield return new TensorBatch(features.ToTensor(), labels?.ToTensor());
+            }
+        }
+        finally
         {
             foreach (var sink in sinks)
-                sink.Clear();
-            if (reader.Read(batchSize) == 0)
-                yield break;
-            yield return new TensorBatch(features.ToTensor(), labels?.ToTensor());
+                sink.Dispose();
         }
     }
 }

@@ -9,9 +9,11 @@ using DataType = Onnx.TensorProto.Types.DataType;
 namespace Interop.ML;
 
 /// <summary>
-/// The energy-based classifier, as a TorchSharp module built on the five maps. Class c has a prototype μ_c and
-/// the energy E_c(x) = Σ_i (k_i (x_i − μ_ci))², the squared distance to μ_c in the metric that K (ComponentScaling)
-/// learns. Posteriors are Softmax_β over the energies: p_c = exp(−β E_c) / Σ_j exp(−β E_j).
+/// The energy-based classifier, as a TorchSharp module built on the five maps. Class c has P prototypes μ_cp, each
+/// with the energy E_cp(x) = Σ_i (k_i (x_i − μ_cpi))², the squared distance to μ_cp in the metric that K
+/// (ComponentScaling) learns. The class's energy is their soft minimum, E_c(x) = LogSum_β over p of E_cp(x), so a
+/// class may have several modes; with P = 1 it is the one prototype's energy. Posteriors are Softmax_β over the class
+/// energies: p_c = exp(−β E_c) / Σ_j exp(−β E_j) = Σ_p exp(−β E_cp) / Σ_jq exp(−β E_jq).
 ///
 /// The loss is the negative log-likelihood of the true class y, written with LogSum at the same β:
 ///     −log p_y = β E_y + log Σ_j exp(−β E_j) = β (E_y − LogSum_β(E)).
@@ -24,6 +26,8 @@ namespace Interop.ML;
 /// </summary>
 internal sealed class EnergyClassifierModule : nn.Module<Tensor, Tensor>
 {
+    private const int KMeansIterations = 10;
+
     private readonly ComponentScaling scale;
     private readonly Modules.Softmax posterior;
     private readonly Parameter prototypes;
@@ -37,29 +41,28 @@ internal sealed class EnergyClassifierModule : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Starts from the class means as prototypes (the overall mean for a class without rows), K = 1 / (standard
-    /// deviation of each feature) so that every feature starts on the same scale, and β = <paramref name="beta"/>.
+    /// Starts from K = 1 / (standard deviation of each feature), so that every feature starts on one scale, β =
+    /// <paramref name="beta"/>, and the prototypes at the class means (P = 1) or, for P &gt; 1, at the centres that
+    /// k-means (seeded k-means++, in the K-scaled space) finds in each class's sampled rows.
     /// </summary>
-    public static EnergyClassifierModule Initialize(Tensor features, Tensor labels, int classes, double beta)
+    public static EnergyClassifierModule Initialize(ClassStatistics statistics, int classes, long width, int prototypesPerClass, double beta, int seed)
     {
-        Tensor means, k;
+        Tensor centres, k;
         using (NewDisposeScope())
         {
-            var oneHot = nn.functional.one_hot(labels, classes).to(features.dtype);
-            var counts = oneHot.sum(dim: 0).unsqueeze(1);
-            var overall = features.mean([0], keepdim: true);
-            means = where(counts > 0, oneHot.t().matmul(features) / counts.clamp_min(1), overall).MoveToOuterDisposeScope();
-            var std = features.std(0);
-            k = where(std > 0, std.reciprocal(), ones_like(std)).MoveToOuterDisposeScope();
+            k = statistics.InverseStandardDeviations().MoveToOuterDisposeScope();
+            var means = statistics.Means();
+            var generator = new Generator((ulong)seed);
+            var perClass = Enumerable.Range(0, classes)
+                .Select(c => prototypesPerClass == 1 ? means[c].unsqueeze(0) : KMeans(statistics.Sample(c, width), means[c], k, prototypesPerClass, generator))
+                .ToArray();
+            centres = stack(perClass).MoveToOuterDisposeScope();
         }
         // Made outside the scope: the module's parameters must outlive it.
-        using (means)
+        using (centres)
         using (k)
-            return new EnergyClassifierModule(means, k, beta);
+            return new EnergyClassifierModule(centres, k, beta);
     }
-
-    /// <summary>A module of the right shape for <paramref name="classes"/> classes and one feature, for schema propagation.</summary>
-    public static EnergyClassifierModule Placeholder(int classes) => new(zeros(classes, 1), ones(1), 1.0);
 
     /// <summary>β.</summary>
     public Parameter beta => posterior.beta;
@@ -67,11 +70,29 @@ internal sealed class EnergyClassifierModule : nn.Module<Tensor, Tensor>
     /// <summary>K.</summary>
     public Parameter k => scale.k;
 
-    /// <summary>The prototypes μ, one row per class.</summary>
+    /// <summary>The prototypes μ [C, P, D].</summary>
     public Parameter mu => prototypes;
 
-    /// <summary>E [N, C]: the energy of each row of x [N, D] for each class.</summary>
-    public Tensor energies(Tensor x) => scale.call(x.unsqueeze(1) - prototypes).square().sum(dim: -1);
+    /// <summary>
+    /// E [N, C, P]: the energy of each row of x [N, D] for each prototype, as |Kx|² − 2 (Kx)·(Kμ) + |Kμ|², which needs
+    /// no [N, C, P, D] tensor (clamped at 0 against rounding).
+    /// </summary>
+    public Tensor prototype_energies(Tensor x)
+    {
+        var scaledX = scale.call(x);
+        var scaledMu = scale.call(prototypes);
+        long classes = prototypes.shape[0], perClass = prototypes.shape[1];
+        var cross = scaledX.matmul(scaledMu.reshape(classes * perClass, -1).t()).reshape(-1, classes, perClass);
+        var energy = scaledX.square().sum(dim: -1).reshape(-1, 1, 1) - 2 * cross + scaledMu.square().sum(dim: -1).unsqueeze(0);
+        return energy.clamp_min(0);
+    }
+
+    /// <summary>E [N, C]: each class's energy, LogSum_β over its prototypes.</summary>
+    public Tensor energies(Tensor x)
+    {
+        var energy = prototype_energies(x);
+        return prototypes.shape[1] == 1 ? energy.squeeze(-1) : LogSumFunction.apply(energy, posterior.beta);
+    }
 
     /// <summary>The class posteriors [N, C].</summary>
     public override Tensor forward(Tensor x) => posterior.call(energies(x));
@@ -84,6 +105,9 @@ internal sealed class EnergyClassifierModule : nn.Module<Tensor, Tensor>
         return (posterior.beta * (trueEnergy - LogSumFunction.apply(e, posterior.beta))).mean();
     }
 
+    /// <summary>How many rows of x the classifier assigns to their label (the class of least energy).</summary>
+    public long correct(Tensor x, Tensor labels) => energies(x).argmin(1).eq(labels).sum().ToInt64();
+
     /// <summary>Rescales to K ≥ 0 with root-mean-square 1 and β s², which leaves every posterior as it was.</summary>
     public void Canonicalize()
     {
@@ -95,25 +119,66 @@ internal sealed class EnergyClassifierModule : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// The scoring graph: input <paramref name="featureColumn"/> [batch, D] (Single, or Double cast to float), outputs
-    /// Score [batch, C] (the posteriors, as ML.NET's multiclass Score) and PredictedLabel [batch] (the class value of the
-    /// largest posterior).
+    /// The scoring graph. Input <paramref name="featureColumn"/>: one row [D] (as ML.NET's OnnxTransformer feeds it) or, with
+    /// <paramref name="batched"/>, rows [N, D]; Single, or Double cast to float. Outputs: Score [C] / [N, C], the posteriors;
+    /// and either PredictedLabel [N] (batched: the class value of the largest posterior, gathered from
+    /// <paramref name="classes"/>) or, unbatched, <paramref name="indexOutput"/> [1], that class's index (int64), which
+    /// ML.NET's stock transforms turn into the label's key.
+    /// The parameters are the initializers "beta", "k" and "prototypes" [C, P, D], which <see cref="EnergyClassifierModelParameters"/> reads back.
     /// </summary>
-    public byte[] ToOnnx(string featureColumn, bool doubleFeatures, ClassValues classes)
+    public byte[] ToOnnx(string featureColumn, bool doubleFeatures, bool batched, ClassValues classes, string indexOutput)
     {
         using var scope = NewDisposeScope();
-        long features = prototypes.shape[1], classCount = prototypes.shape[0];
+        long features = prototypes.shape[2], classCount = prototypes.shape[0];
         var graph = new OnnxGraph(nameof(EnergyClassifierModule), ScalarType.Float32);
-        var x = graph.FloatInput(featureColumn, doubleFeatures, [-1, features]);
-        var offsets = graph.Node("Sub", [graph.Node("Unsqueeze", [x, graph.Constant("axes", [1L])]), graph.Constant("prototypes", prototypes)]);
-        var scaled = OnnxMaps.ComponentScaling(graph, offsets, scale.k);
-        var squares = graph.Node("Mul", [scaled, scaled]);
-        var energy = graph.Node("ReduceSum", [squares, graph.Constant("axes", [-1L])], null, OnnxGraph.Int("keepdims", 0));
-        var score = OnnxMaps.Softmax(graph, energy, posterior.beta, EnergyClassifierTrainer.ScoreColumnName);
-        var best = graph.Node("ArgMax", [score], null, OnnxGraph.Int("axis", 1), OnnxGraph.Int("keepdims", 0));
-        graph.Node("Gather", [classes.Constant(graph), best], EnergyClassifierTrainer.PredictedLabelColumnName, OnnxGraph.Int("axis", 0));
-        graph.Output(EnergyClassifierTrainer.ScoreColumnName, DataType.Float, [-1, classCount]);
-        graph.Output(EnergyClassifierTrainer.PredictedLabelColumnName, classes.ElementType, [-1]);
+        var x = graph.FloatInput(featureColumn, doubleFeatures, batched ? [-1, features] : [features]);
+        var rows = batched ? graph.Node("Reshape", [x, graph.Constant("shape", [-1L, 1, 1, features])]) : x;
+        var beta = graph.Parameter("beta", posterior.beta);
+        var offsets = graph.Node("Sub", [rows, graph.Parameter("prototypes", prototypes)]);
+        var scaled = graph.Node("Mul", [offsets, graph.Parameter("k", scale.k)]);
+        var energy = graph.Node("ReduceSumSquare", [scaled], null, OnnxGraph.Ints("axes", -1), OnnxGraph.Int("keepdims", 0));
+        var logits = graph.Node("ReduceLogSumExp", [graph.Node("Mul", [energy, graph.Node("Neg", [beta])])], null,
+            OnnxGraph.Ints("axes", -1), OnnxGraph.Int("keepdims", 0));
+        var score = graph.Node("Softmax", [logits], EnergyClassifierTrainer.ScoreColumnName, OnnxGraph.Int("axis", -1));
+        graph.Output(EnergyClassifierTrainer.ScoreColumnName, DataType.Float, batched ? [-1, classCount] : [classCount]);
+        if (batched)
+        {
+            var best = graph.Node("ArgMax", [score], null, OnnxGraph.Int("axis", -1), OnnxGraph.Int("keepdims", 0));
+            graph.Node("Gather", [classes.Constant(graph), best], EnergyClassifierTrainer.PredictedLabelColumnName, OnnxGraph.Int("axis", 0));
+            graph.Output(EnergyClassifierTrainer.PredictedLabelColumnName, classes.ElementType, [-1]);
+        }
+        else
+        {
+            graph.Node("ArgMax", [score], indexOutput, OnnxGraph.Int("axis", -1), OnnxGraph.Int("keepdims", 1));
+            graph.Output(indexOutput, DataType.Int64, [1]);
+        }
+        graph.Metadata(EnergyClassifierModelParameters.OnnxModelKind, nameof(EnergyClassifierModule));
         return graph.ToBytes();
+    }
+
+    private static Tensor KMeans(Tensor sample, Tensor mean, Tensor k, int count, Generator generator)
+    {
+        if (sample.shape[0] == 0)
+            return mean.unsqueeze(0).expand(count, -1).clone();
+        var points = sample * k;
+        var centres = new List<Tensor> { points[randint(0, points.shape[0], [1], generator: generator)].squeeze(0) };
+        while (centres.Count < count)
+        {
+            // k-means++: the next centre is drawn with probability proportional to the squared distance to the nearest one.
+            var distances = cdist(points, stack(centres)).min(1).values.square();
+            var next = distances.sum().ToDouble() > 0
+                ? multinomial(distances, 1, generator: generator)
+                : randint(0, points.shape[0], [1], generator: generator);
+            centres.Add(points[next].squeeze(0));
+        }
+        var c = stack(centres);
+        for (int iteration = 0; iteration < KMeansIterations; iteration++)
+        {
+            var nearest = cdist(points, c).argmin(1);
+            var members = nn.functional.one_hot(nearest, count).to(points.dtype);
+            var sizes = members.sum(dim: 0).unsqueeze(1);
+            c = where(sizes > 0, members.t().matmul(points) / sizes.clamp_min(1), c);
+        }
+        return c / k;
     }
 }

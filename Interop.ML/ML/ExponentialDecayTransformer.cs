@@ -1,22 +1,13 @@
-using Microsoft.ML;
 using Microsoft.ML.Data;
 
 namespace Interop.ML;
 
-/// <summary>A fitted decay curve y = k · exp(−β x), with the learned β and k.</summary>
-public sealed class ExponentialDecayTransformer : ModuleTransformer
+/// <summary>A fitted decay curve: Score = k · exp(−β x), a scalar Single; the learned β and k are in <see cref="ModuleTransformer{TModel}.Model"/>.</summary>
+public sealed class ExponentialDecayTransformer : ModuleTransformer<ExponentialDecayModelParameters>
 {
-    internal ExponentialDecayTransformer(ITransformer scoring, byte[] onnxModel, string featureColumnName, DataViewType featureType,
-        IReadOnlyList<double> lossHistory, double beta, double k)
-        : base(scoring, onnxModel, featureColumnName, featureType, lossHistory)
+    internal ExponentialDecayTransformer(Microsoft.ML.ITransformer scoring, OnnxModelFile file, byte[] onnxModel, string featureColumnName,
+        DataViewType featureType, ExponentialDecayModelParameters model, IReadOnlyList<TrainingEpoch> history)
+        : base(scoring, file, onnxModel, featureColumnName, featureType, model, history)
     {
-        Beta = beta;
-        K = k;
     }
-
-    /// <summary>The learned decay rate β.</summary>
-    public double Beta { get; }
-
-    /// <summary>The learned scale k, the curve's value at x = 0.</summary>
-    public double K { get; }
 }

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Reflection;
 using Microsoft.ML;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Interop.ML;
 
@@ -13,6 +14,10 @@ namespace Interop.ML;
 /// first reads every entry of the zip to its end, which makes .NET verify each entry's CRC-32, and only then hands the
 /// bytes to ML.NET; any failure comes back as one <see cref="InvalidDataException"/> that names the file, the entry
 /// when it is known, and the cause. See docs/untrusted-files.md.
+///
+/// ML.NET hands each ONNX graph in the zip to ONNX Runtime under a random temporary file name, and ONNX Runtime reads
+/// a name that ends in ".ort" as its own format and refuses the model (about one load in 32,768;
+/// dotnet/machinelearning#7339). When ONNX Runtime refuses a model, LoadChecked loads once more, under new names.
 /// </remarks>
 public static class ModelFiles
 {
@@ -37,15 +42,38 @@ public static class ModelFiles
     private static ITransformer Load(ModelOperationsCatalog catalog, byte[] bytes, string source, out DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(catalog);
+        DataViewSchema? schema = null;
+        var model = Load(bytes, source, stream => catalog.Load(stream, out schema));
+        inputSchema = schema!;
+        return model;
+    }
+
+    /// <summary>Verifies the zip, then loads it with <paramref name="load"/>, once more if ONNX Runtime refused a graph.</summary>
+    internal static ITransformer Load(byte[] bytes, string source, Func<Stream, ITransformer> load)
+    {
         VerifyEntries(bytes, source);
-        try
+        for (int attempt = 1; ; attempt++)
         {
-            return catalog.Load(new MemoryStream(bytes, writable: false), out inputSchema);
+            try
+            {
+                return load(new MemoryStream(bytes, writable: false));
+            }
+            catch (Exception e) when (attempt == 1 && RefusedByOnnxRuntime(e))
+            {
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new InvalidDataException($"{source} is an intact zip but not a model ML.NET can load: {Causes(e)}", e);
+            }
         }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            throw new InvalidDataException($"{source} is an intact zip but not a model ML.NET can load: {Causes(e)}", e);
-        }
+    }
+
+    private static bool RefusedByOnnxRuntime(Exception e)
+    {
+        for (var current = e; current is not null; current = current.InnerException)
+            if (current is OnnxRuntimeException)
+                return true;
+        return false;
     }
 
     /// <summary>The messages along the chain of inner exceptions, skipping reflection's wrappers that say nothing.</summary>

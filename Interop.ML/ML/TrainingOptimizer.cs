@@ -8,4 +8,7 @@ public enum TrainingOptimizer
 
     /// <summary>Adam (Kingma and Ba, 2015).</summary>
     Adam,
+
+    /// <summary>Full-batch L-BFGS with a backtracking line search, one iteration per epoch; needs every training row in one batch.</summary>
+    Lbfgs,
 }

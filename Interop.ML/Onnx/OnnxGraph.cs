@@ -12,13 +12,18 @@ namespace Interop.Onnx;
 /// </summary>
 internal sealed class OnnxGraph
 {
-    /// <summary>The ONNX operator set the graphs are written for (ReduceLogSumExp still takes its axes as an attribute).</summary>
-    public const int Opset = 17;
+    /// <summary>
+    /// The ONNX operator set the graphs are written for: 12, the one ML.NET's own converter writes, so that a pipeline's
+    /// graph and a trainer's join into one model. Every operator used (reductions with axes as an attribute, Softmax on
+    /// the last axis) means the same in operator sets 12 to 17.
+    /// </summary>
+    public const int Opset = 12;
 
     /// <summary>The symbolic name of a free batch dimension.</summary>
     public const string BatchDimension = "batch";
 
     private readonly GraphProto _graph;
+    private readonly List<StringStringEntryProto> _metadata = [];
     private int _names;
 
     public OnnxGraph(string name, ScalarType dtype)
@@ -74,6 +79,20 @@ internal sealed class OnnxGraph
         return proto.Name;
     }
 
+    /// <summary>
+    /// A learned parameter as a constant of the graph's floating-point type named exactly <paramref name="name"/>, so
+    /// that it can be read back from the model.
+    /// </summary>
+    public string Parameter(string name, Tensor value)
+    {
+        string constant = Constant(name, value);
+        _graph.Initializer.Single(initializer => initializer.Name == constant).Name = name;
+        return name;
+    }
+
+    /// <summary>A key and value in the model's metadata_props.</summary>
+    public void Metadata(string key, string value) => _metadata.Add(new StringStringEntryProto { Key = key, Value = value });
+
     /// <summary>A constant int64 vector, such as the axes of a reduction.</summary>
     public string Constant(string hint, long[] values)
     {
@@ -127,6 +146,7 @@ internal sealed class OnnxGraph
             Graph = _graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
+        model.MetadataProps.AddRange(_metadata);
         return model.ToByteArray();
     }
 

@@ -1,3 +1,4 @@
+using Interop.Autograd;
 using Interop.Checking;
 using Interop.Reference;
 using Interop.Tests.Support;
@@ -122,13 +123,15 @@ public class BackwardPathTests
     }
 
     /// <summary>y = x, whose backward gives x no gradient at all (not even zeros).</summary>
-    private sealed class NoGradient : autograd.SingleTensorFunction<NoGradient>
+    private sealed class NoGradient : Function<NoGradient>
     {
-        public override string Name => nameof(NoGradient);
+        private NoGradient() : base("x")
+        {
+        }
 
-        public override Tensor forward(autograd.AutogradContext ctx, params object[] vars) => ((Tensor)vars[0]).alias();
+        protected override Tensor forward(FunctionContext ctx, ReadOnlySpan<Tensor> inputs) => inputs[0].alias();
 
-        public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output) => [null!];
+        protected override void backward(FunctionContext ctx, Tensor grad_output, Span<Tensor?> grad_inputs) => grad_inputs[0] = null;
     }
 
     /// <summary>Float64 x of shape [3, 4] and g of the output's shape, each input probing one kind of trouble.</summary>

@@ -35,12 +35,12 @@ public class EnergyClassifierTests
         Assert.True(metrics.LogLoss < 0.3, $"held-out log-loss {metrics.LogLoss:F4}");
 
         var classifier = model.LastTransformer;
-        Assert.Equal(30, losses.Count);
+        Assert.InRange(losses.Count, 1, 30);
         Assert.Equal(losses, classifier.LossHistory);
-        Assert.True(classifier.Beta > 0 && double.IsFinite(classifier.Beta), $"β = {classifier.Beta}");
-        Assert.Equal(4, classifier.K.Count);
-        Assert.Equal(1.0, Math.Sqrt(classifier.K.Average(k => (double)k * k)), 4);
-        Assert.Equal(3, classifier.Prototypes.Count);
+        Assert.True(classifier.Model.Beta > 0 && double.IsFinite(classifier.Model.Beta), $"β = {classifier.Model.Beta}");
+        Assert.Equal(4, classifier.Model.K.Count);
+        Assert.Equal(1.0, Math.Sqrt(classifier.Model.K.Average(k => (double)k * k)), 4);
+        Assert.Equal(3, classifier.Model.Prototypes.Count);
 
         using var zip = new MemoryStream();
         context.Model.Save(model, train.Schema, zip);
@@ -51,7 +51,7 @@ public class EnergyClassifierTests
         Assert.Equal(PredictedKeys(scored), PredictedKeys(reloaded));
         // PredictedLabel carries the label's key values, so it maps back to the original label values.
         var predictedValues = context.Transforms.Conversion.MapKeyToValue("PredictedValue", "PredictedLabel").Fit(scored).Transform(scored)
-            .GetColumn<VBuffer<float>>("PredictedValue").Select(value => value.GetItemOrDefault(0)).ToArray();
+            .GetColumn<float>("PredictedValue").ToArray();
         var labels = test.GetColumn<float>("Label").ToArray();
         Assert.Equal(metrics.MicroAccuracy, predictedValues.Zip(labels).Count(pair => pair.First == pair.Second) / (double)labels.Length, 9);
     }
@@ -104,11 +104,9 @@ public class EnergyClassifierTests
         Assert.Contains("Column 'Features' must be Vector<Single, 4>, as in training (the model was trained on 4 features, the data has 3); got Vector<Single, 3>", error.Message);
     }
 
-    private static float[][] Scores(IDataView data) =>
-        data.GetColumn<VBuffer<float>>("Score").Select(score => score.DenseValues().ToArray()).ToArray();
+    private static float[][] Scores(IDataView data) => data.GetColumn<float[]>("Score").ToArray();
 
-    private static uint[] PredictedKeys(IDataView data) =>
-        data.GetColumn<VBuffer<uint>>("PredictedLabel").Select(key => key.GetItemOrDefault(0)).ToArray();
+    private static uint[] PredictedKeys(IDataView data) => data.GetColumn<uint>("PredictedLabel").ToArray();
 
     private sealed class TextRow
     {

@@ -13,21 +13,31 @@ public class ExponentialDecayTests
         const double beta = 0.8, k = 2.5;
         var context = new MLContext(seed: 0);
         var data = SampleData.DecayCurve(512, beta, k, noise: 0.01, seed: 3);
-        var model = context.Regression.Trainers.ExponentialDecay(new ExponentialDecayTrainer.Options
+        var model = context.Regression.Trainers.ExponentialDecay().Fit(data);
+        var learned = model.Model;
+
+        Assert.True(Math.Abs(learned.Beta - beta) <= 0.02 * beta, $"β: learned {learned.Beta}, expected {beta} within 2%");
+        Assert.True(Math.Abs(learned.K - k) <= 0.02 * k, $"k: learned {learned.K}, expected {k} within 2%");
+
+        var x = data.GetColumn<VBuffer<float>>("Features").Select(v => v.GetItemOrDefault(0)).ToArray();
+        var score = model.Transform(data).GetColumn<float>("Score").ToArray();
+        for (int i = 0; i < x.Length; i++)
+            Assert.Equal(learned.K * Math.Exp(-learned.Beta * x[i]), score[i], 4);
+    }
+
+    [Fact]
+    public void Mini_batch_Adam_recovers_the_curve_too()
+    {
+        var data = SampleData.DecayCurve(512, beta: 0.8, k: 2.5, noise: 0.01, seed: 3);
+        var model = new MLContext(seed: 0).Regression.Trainers.ExponentialDecay(new ExponentialDecayTrainer.Options
         {
             NumberOfEpochs = 60,
             BatchSize = 32,
+            Optimizer = TrainingOptimizer.Adam,
             LearningRate = 0.05,
-            EarlyStoppingPatience = 10,
-        }).Fit(data);
-
-        Assert.True(Math.Abs(model.Beta - beta) <= 0.02 * beta, $"β: learned {model.Beta}, expected {beta} within 2%");
-        Assert.True(Math.Abs(model.K - k) <= 0.02 * k, $"k: learned {model.K}, expected {k} within 2%");
-
-        var x = data.GetColumn<VBuffer<float>>("Features").Select(v => v.GetItemOrDefault(0)).ToArray();
-        var score = model.Transform(data).GetColumn<VBuffer<float>>("Score").Select(v => v.GetItemOrDefault(0)).ToArray();
-        for (int i = 0; i < x.Length; i++)
-            Assert.Equal(model.K * Math.Exp(-model.Beta * x[i]), score[i], 4);
+        }).Fit(data).Model;
+        Assert.True(Math.Abs(model.Beta - 0.8) <= 0.02 * 0.8, $"β: learned {model.Beta}");
+        Assert.True(Math.Abs(model.K - 2.5) <= 0.02 * 2.5, $"k: learned {model.K}");
     }
 
     [Fact]

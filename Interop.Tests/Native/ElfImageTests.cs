@@ -65,6 +65,41 @@ public class ElfImageTests
     }
 
     [Fact]
+    public void Reads_the_libraries_TorchSharp_needs_libtorch_first()
+    {
+        var needed = ElfImage.NeededLibraries(NativeFiles.LibTorchSharp);
+        Assert.Equal(["libtorch.so", "libc10.so", "libtorch_cpu.so"], needed.Take(3));
+        Assert.Contains("libstdc++.so.6", needed);
+    }
+
+    [Fact]
+    public void Reads_the_needs_of_libtorch_cpu_from_its_headers_alone()
+    {
+        string libTorchCpu = Path.Combine(Path.GetDirectoryName(NativeFiles.LibTorchSharp)!, "libtorch_cpu.so");
+        Assert.True(new FileInfo(libTorchCpu).Length > 100_000_000, "libtorch_cpu.so is the half-gigabyte file this is about");
+        var needed = ElfImage.NeededLibraries(libTorchCpu);
+        Assert.Contains("libc10.so", needed);
+        Assert.Contains(needed, name => name.StartsWith("libgomp-", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(10, "not an ELF file")]
+    [InlineData(4096, "truncated")]
+    public void Reading_needs_of_a_cut_file_gives_a_message_not_a_crash(int length, string expected)
+    {
+        string cut = NativeFiles.CopyToTemp(NativeFiles.LibTorchSharp);
+        try
+        {
+            File.WriteAllBytes(cut, File.ReadAllBytes(NativeFiles.LibTorchSharp)[..length]);
+            Assert.Contains(expected, Assert.Throws<InvalidDataException>(() => ElfImage.NeededLibraries(cut)).Message);
+        }
+        finally
+        {
+            File.Delete(cut);
+        }
+    }
+
+    [Fact]
     public void Rejects_a_file_that_is_not_ELF() =>
         Assert.Contains("not an ELF file", Assert.Throws<InvalidDataException>(() => ElfImage.Parse("#!/bin/sh\necho hello, this is not a library.\n"u8.ToArray().Concat(new byte[64]).ToArray(), "script")).Message);
 

@@ -21,7 +21,7 @@ public class TorchNativeLoaderTests
     {
         var report = TorchNativeLoader.Report;
         bool hostIsNew = ElfImage.Load(NativeFiles.HostLibStdCxx).VersionDefinitions().Contains("GLIBCXX_3.4.32");
-        Assert.Equal(hostIsNew ? NativeLoadOutcome.NotNeeded : NativeLoadOutcome.LoadedWeakenedCopy, report.Outcome);
+        Assert.Equal(hostIsNew ? NativeLoadOutcome.LoadedAsShipped : NativeLoadOutcome.LoadedWeakenedCopy, report.Outcome);
         if (report.Outcome != NativeLoadOutcome.LoadedWeakenedCopy)
             return;
 
@@ -31,6 +31,22 @@ public class TorchNativeLoaderTests
         byte[] copy = File.ReadAllBytes(report.LibraryPath!);
         Assert.Equal(original.Length, copy.Length);
         Assert.Single(Enumerable.Range(0, original.Length), i => original[i] != copy[i]);
+    }
+
+    [Fact]
+    public void The_report_names_the_package_libtorch_it_loaded_and_those_are_the_files_this_process_mapped()
+    {
+        var report = TorchNativeLoader.Report;
+        Assert.Equal(report.LibraryPath, report.LoadedFiles[^1]);
+        Assert.Equal(["libc10.so", "libtorch_cpu.so", "libtorch.so"],
+            report.LoadedFiles.Select(Path.GetFileName).Where(name => TorchSharpNativeFiles.IsLibTorchLibrary(name!)));
+        Assert.All(report.LoadedFiles.SkipLast(1), file => Assert.Equal(Path.GetDirectoryName(NativeFiles.LibTorchSharp), Path.GetDirectoryName(file)));
+
+        var mapped = ProcessMaps.MappedFiles();
+        Assert.All(report.LoadedFiles, file => Assert.Contains(ProcessMaps.RealPath(file), mapped));
+        Assert.Equal(
+            report.LoadedFiles.Where(file => TorchSharpNativeFiles.IsLibTorchLibrary(Path.GetFileName(file))).Select(ProcessMaps.RealPath).Order(),
+            mapped.Where(file => TorchSharpNativeFiles.IsLibTorchLibrary(Path.GetFileName(file))).Order());
     }
 
     [Fact]

@@ -16,7 +16,24 @@ internal static class ChildProcess
     public static string Run(string dll, TimeSpan timeout, params string[] arguments) => RunWithErrors(dll, timeout, arguments).Output;
 
     /// <summary>Runs <paramref name="dll"/> with <paramref name="arguments"/>; asserts a normal exit and returns both streams.</summary>
-    public static (string Output, string Errors) RunWithErrors(string dll, TimeSpan timeout, params string[] arguments)
+    public static (string Output, string Errors) RunWithErrors(string dll, TimeSpan timeout, params string[] arguments) =>
+        RunWithEnvironment(dll, timeout, new Dictionary<string, string>(), arguments);
+
+    /// <summary>As <see cref="RunWithErrors"/>, with <paramref name="environment"/> added to the child's environment.</summary>
+    public static (string Output, string Errors) RunWithEnvironment(
+        string dll, TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] arguments)
+    {
+        var (exitCode, output, errors) = RunToExit(dll, timeout, environment, arguments);
+        Assert.True(exitCode == 0, $"{Path.GetFileName(dll)} {string.Join(' ', arguments)}: exited with {exitCode}.\nstdout: {output}\nstderr: {errors}");
+        return (output.Trim(), errors.Trim());
+    }
+
+    /// <summary>
+    /// Runs <paramref name="dll"/> with <paramref name="arguments"/> and <paramref name="environment"/> added to this
+    /// process's; asserts only that it exits within <paramref name="timeout"/>, and returns its exit code and both streams.
+    /// </summary>
+    public static (int ExitCode, string Output, string Errors) RunToExit(
+        string dll, TimeSpan timeout, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         Assert.True(File.Exists(dll), $"not built: {dll}");
         var start = new ProcessStartInfo("dotnet", [dll, .. arguments])
@@ -24,12 +41,12 @@ internal static class ChildProcess
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         string stdout = process.StandardOutput.ReadToEnd();
-        string what = $"{Path.GetFileName(dll)} {string.Join(' ', arguments)}";
-        Assert.True(process.WaitForExit(timeout), $"{what}: did not exit within {timeout}");
-        Assert.True(process.ExitCode == 0, $"{what}: exited with {process.ExitCode}.\nstdout: {stdout}\nstderr: {stderr.Result}");
-        return (stdout.Trim(), stderr.Result.Trim());
+        Assert.True(process.WaitForExit(timeout), $"{Path.GetFileName(dll)} {string.Join(' ', arguments)}: did not exit within {timeout}");
+        return (process.ExitCode, stdout, stderr.Result);
     }
 }

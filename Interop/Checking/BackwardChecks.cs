@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Interop.Autograd;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,8 +9,8 @@ namespace Interop.Checking;
 /// Properties of a backward that hold whatever the function: run twice with the same grad_output it gives the same
 /// gradients (reentrancy, within nondet_tol); a zero grad_output gives exactly zero gradients (a backward that ignores
 /// grad_output fails this); and each gradient has its input's shape and dtype. They run before the Jacobians, as a
-/// probe: if autograd refuses the backward (a gradient of the wrong shape, a saved tensor modified in place), that
-/// refusal is the result, and there is nothing more to check at this order or above.
+/// probe: if autograd refuses the backward (a gradient of the wrong shape, a saved tensor modified in place, a
+/// backward that throws), that refusal is the result, and there is nothing more to check at this order or above.
 /// </summary>
 internal static class BackwardChecks
 {
@@ -29,7 +30,7 @@ internal static class BackwardChecks
             gradOutputs = outputs.Select(output => randn(output.shape, ScalarType.Float64, generator: generator).to(output.dtype, output.device)).ToArray();
             first = VectorJacobianProduct.Of(outputs, leaves, gradOutputs);
         }
-        catch (InvalidOperationException refused) when (refused.InnerException is ExternalException)
+        catch (Exception refused) when (refused is FunctionBackwardException || refused is InvalidOperationException { InnerException: ExternalException })
         {
             return ([new CheckResult($"autograd accepts the backward{suffix}", false, refused.Message)], false);
         }

@@ -35,7 +35,7 @@ internal static class FiniteDifferenceCheck
                 ? $"{string.Join(", ", function.NarrowInputs)}: checked on float64 copies (Float32Policy.Upcast), so the derivation is verified but float32 rounding in the backward is not."
                 : $"{string.Join(", ", function.NarrowInputs)}: the function and its backward ran in their own dtype (Float32Policy.AsGiven), against finite differences taken in float64.",
         ];
-        return new GradientCheckReport(check, function.Subject, "numerical", "analytical", options, pairs, checks, warnings);
+        return new GradientCheckReport(check, function.Subject, "numerical", "analytical", options, pairs, checks, warnings, function.NarrowInputs.Length > 0);
     }
 
     /// <summary>Every (output, input) pair: element by element, or in fast mode by projection first.</summary>

@@ -9,8 +9,9 @@ public sealed class GradientCheckReport
 {
     internal GradientCheckReport(
         string check, string subject, string expectedLabel, string actualLabel, GradientCheckOptions options,
-        IReadOnlyList<JacobianPairResult> pairs, IReadOnlyList<CheckResult> checks, IReadOnlyList<string> warnings)
+        IReadOnlyList<JacobianPairResult> pairs, IReadOnlyList<CheckResult> checks, IReadOnlyList<string> warnings, bool hadFloat32Inputs)
     {
+        HadFloat32Inputs = hadFloat32Inputs;
         Check = check;
         Subject = subject;
         ExpectedLabel = expectedLabel;
@@ -20,6 +21,9 @@ public sealed class GradientCheckReport
         Checks = checks;
         Warnings = warnings;
     }
+
+    /// <summary>Whether an input was narrower than float64, so that the float32 policy applied.</summary>
+    internal bool HadFloat32Inputs { get; }
 
     /// <summary><c>gradcheck</c>, <c>gradgradcheck</c> or <c>compare</c>.</summary>
     public string Check { get; }

@@ -31,7 +31,7 @@ internal static class ImplementationComparison
                 ? $"{string.Join(", ", function.NarrowInputs)}: both sides ran on float64 copies (Float32Policy.Upcast)."
                 : $"{string.Join(", ", function.NarrowInputs)}: both sides ran in their own dtype (Float32Policy.AsGiven); expect differences of float32 rounding.",
         ];
-        return new GradientCheckReport("compare", function.Subject, expectedLabel, actualLabel, options, pairs, checks, warnings);
+        return new GradientCheckReport("compare", function.Subject, expectedLabel, actualLabel, options, pairs, checks, warnings, function.NarrowInputs.Length > 0);
     }
 
     private static JacobianPairResult[] Pairs(CheckedFunction function, CheckedFunction reference, int order, GradientCheckOptions options)

@@ -14,7 +14,7 @@ internal static class ReportTable
         text.AppendLine(report.Check == "compare"
             ? $"atol {Number(options.atol)}, rtol {Number(options.rtol)}; an element passes when |{report.ActualLabel} − {report.ExpectedLabel}| ≤ atol + rtol·|{report.ExpectedLabel}|"
             : $"eps {Number(options.eps)}, atol {Number(options.atol)}, rtol {Number(options.rtol)}, {(options.fast_mode ? "fast" : "slow")} mode, " +
-              $"nondet_tol {Number(options.nondet_tol)}, float32 {options.float32}, seed {options.seed}; " +
+              $"nondet_tol {Number(options.nondet_tol)}, {(report.HadFloat32Inputs ? $"float32 {options.float32}, " : "")}seed {options.seed}; " +
               $"an element passes when |{report.ActualLabel} − {report.ExpectedLabel}| ≤ atol + rtol·|{report.ExpectedLabel}|");
         text.AppendLine();
 

@@ -1,3 +1,4 @@
+using Interop.Autograd;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -29,6 +30,7 @@ public static class SafeAutograd
     /// <param name="create_graph">Record the gradient computation so that it can be differentiated again.</param>
     /// <param name="allow_unused">Return null for inputs the outputs do not depend on, instead of throwing.</param>
     /// <exception cref="ArgumentException">An argument does not fit; the message names it.</exception>
+    /// <exception cref="FunctionBackwardException">An Interop <see cref="Function"/>'s backward failed; the message names it and says why, and a exception that backward threw is the inner exception.</exception>
     /// <exception cref="InvalidOperationException">The autograd engine refused (for example, the graph was already freed); the message is the engine's.</exception>
     public static IList<Tensor?> grad(
         IList<Tensor> outputs,
@@ -54,7 +56,7 @@ public static class SafeAutograd
             }
             catch (System.Runtime.InteropServices.ExternalException e)
             {
-                throw new InvalidOperationException($"autograd: {e.Message.Split('\n')[0]}", e);
+                throw (Exception?)BackwardFailures.CarriedBy(e) ?? new InvalidOperationException($"autograd: {e.Message.Split('\n')[0]}", e);
             }
             var result = inputs.Select(input => input.grad).ToArray();
             for (int i = 0; i < result.Length; i++)

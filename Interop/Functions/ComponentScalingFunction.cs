@@ -9,6 +9,7 @@
 //     ∂E/∂k_j = Σ_i g_i ∂y_i/∂k_j = g_j x_j
 // For a batch x of shape [..., N] the same K scales every row, so ∂E/∂k_j also sums g_j x_j over the rows.
 
+using Interop.Autograd;
 using static TorchSharp.torch;
 
 namespace Interop.Functions;
@@ -17,55 +18,44 @@ namespace Interop.Functions;
 /// y_i = k_i x_i along the last dimension, as an autograd Function whose backward is written by hand.
 /// x has shape [..., N]; K has shape [N], x's dtype and x's device.
 /// </summary>
-public sealed class ComponentScalingFunction : autograd.SingleTensorFunction<ComponentScalingFunction>
+public sealed class ComponentScalingFunction : BinaryFunction<ComponentScalingFunction>
 {
-    /// <inheritdoc />
-    public override string Name => nameof(ComponentScalingFunction);
+    private ComponentScalingFunction() : base("x", "k")
+    {
+    }
 
     /// <summary>Computes K ⊙ x along the last dimension and records the hand-written backward in the autograd graph.</summary>
     /// <param name="x">Input of shape [..., N], float32 or float64.</param>
     /// <param name="k">K, of shape [N], x's dtype and device.</param>
     /// <exception cref="ArgumentException">An argument has the wrong shape, dtype or device; the message says which.</exception>
-    public static Tensor apply(Tensor x, Tensor k)
+    public static new Tensor apply(Tensor x, Tensor k) => BinaryFunction<ComponentScalingFunction>.apply(x, k);
+
+    /// <inheritdoc />
+    protected override void validate(Tensor x, Tensor k)
     {
-        Validate(x, k);
-        return apply_internal(x, k)[0];
+        FunctionArguments.RequireFloatingPair(Name, x, k, "k");
+        if (k.dim() != 1)
+            throw new ArgumentException($"{Name}: 'k' must be a vector of shape [N]; got shape {FunctionArguments.Shape(k)}.", "k");
+        if (x.dim() == 0 || x.size(-1) != k.size(0))
+            throw new ArgumentException(
+                $"{Name}: 'x' must have shape [..., {k.shape[0]}] to match K of length {k.shape[0]}; got shape {FunctionArguments.Shape(x)}.", "x");
     }
 
     /// <inheritdoc />
-    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    protected override Tensor forward(FunctionContext ctx, Tensor x, Tensor k)
     {
-        var (x, k) = FunctionArguments.Unpack(Name, vars, "k");
-        Validate(x, k);
-        ctx.set_materialize_grads(false); // see MissingGradient
-        ctx.save_for_backward([x, k]);
+        ctx.save_for_backward(x, k);
         return x.mul(k);
     }
 
     /// <inheritdoc />
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    protected override (Tensor? x, Tensor? parameter) backward(FunctionContext ctx, Tensor grad_output)
     {
-        if (grad_output.IsInvalid)
-            return MissingGradient.None;
-        using var scope = NewDisposeScope();
-        var saved = ctx.get_saved_variables();
-        Tensor x = saved[0], k = saved[1];
-
-        var gradX = x.requires_grad ? (grad_output * k).MoveToOuterDisposeScope() : null;
-        var gradK = !k.requires_grad ? null
-            : x.dim() == 1 ? (grad_output * x).MoveToOuterDisposeScope()
-            : (grad_output * x).reshape(-1, k.size(0)).sum(dim: 0).MoveToOuterDisposeScope();
-        return [gradX!, gradK!];
-    }
-
-    private static void Validate(Tensor x, Tensor k)
-    {
-        const string function = nameof(ComponentScalingFunction);
-        FunctionArguments.RequireFloatingPair(function, x, k, "k");
-        if (k.dim() != 1)
-            throw new ArgumentException($"{function}: 'k' must be a vector of shape [N]; got shape {FunctionArguments.Shape(k)}.", "k");
-        if (x.dim() == 0 || x.size(-1) != k.size(0))
-            throw new ArgumentException(
-                $"{function}: 'x' must have shape [..., {k.shape[0]}] to match K of length {k.shape[0]}; got shape {FunctionArguments.Shape(x)}.", "x");
+        var (x, k) = ctx.saved_tensors;
+        var gradX = ctx.needs_input_grad(0) ? grad_output * k : null;
+        var gradK = !ctx.needs_input_grad(1) ? null
+            : x.dim() == 1 ? grad_output * x
+            : (grad_output * x).reshape(-1, k.size(0)).sum(dim: 0);
+        return (gradX, gradK);
     }
 }

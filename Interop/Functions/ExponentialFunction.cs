@@ -8,14 +8,16 @@
 //     ∂E/∂x_i = g_i · (−β y_i)
 //     ∂E/∂β   = Σ_i g_i · (−x_i y_i)     (i runs over every element, batch dimensions included)
 //
-// Both reuse y, the output saved by forward, which is why it is saved instead of recomputed. Backward forms g ⊙ y
-// once; the β sum reads it with x in a single dot, and then, unless autograd is recording backward itself to
-// differentiate it again (create_graph), g ⊙ y is scaled by −β in place to become ∂E/∂x: one temporary in all.
+// Both reuse y, the output saved by forward, which is why it is saved instead of recomputed. Backward
+// forms g ⊙ y once; the β sum reads it with x (see InnerProduct), and then, unless autograd is recording backward
+// itself to differentiate it again (create_graph), g ⊙ y is scaled by −β in place to become ∂E/∂x.
 // Two things can make the β sum NaN in floating point although its value is not: where y underflows to 0 because
 // x = ±∞, the term x_i y_i is ∞ · 0, whose limit is 0 (y decays faster than x grows); and where exp(−β x) overflows,
 // terms of opposite signs meet as ∞ − ∞. Only then does backward recompute the sum scaled by the largest exponent,
-// Σ_i g_i x_i e^{z_i} = e^{m} Σ_i g_i x_i e^{z_i − m} with z = −β x and m = max z, which gives the right sign of ∞.
+// Σ_i g_i x_i e^{z_i} = e^{m} Σ_i g_i x_i e^{z_i − m} with z = −β x and m = max z, which gives the right sign of ∞;
+// entries tied with m (at z = +∞ too, where z − m would be NaN) are scaled by 1, and entries with y = 0 add 0.
 
+using Interop.Autograd;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -25,64 +27,55 @@ namespace Interop.Functions;
 /// y = exp(−β x), element-wise, as an autograd Function whose backward is written by hand.
 /// x may have any shape (0-d included); β is a 0-d tensor of x's dtype and device.
 /// </summary>
-public sealed class ExponentialFunction : autograd.SingleTensorFunction<ExponentialFunction>
+public sealed class ExponentialFunction : BinaryFunction<ExponentialFunction>
 {
-    /// <inheritdoc />
-    public override string Name => nameof(ExponentialFunction);
+    private ExponentialFunction() : base("x", "beta")
+    {
+    }
 
     /// <summary>Computes exp(−β x) and records the hand-written backward in the autograd graph.</summary>
     /// <param name="x">Input of any shape, float32 or float64.</param>
     /// <param name="beta">β, a 0-d tensor of x's dtype and device.</param>
     /// <exception cref="ArgumentException">An argument has the wrong shape, dtype or device; the message says which.</exception>
-    public static Tensor apply(Tensor x, Tensor beta)
+    public static new Tensor apply(Tensor x, Tensor beta) => BinaryFunction<ExponentialFunction>.apply(x, beta);
+
+    /// <inheritdoc />
+    protected override void validate(Tensor x, Tensor beta)
     {
-        Validate(x, beta);
-        return apply_internal(x, beta)[0];
+        FunctionArguments.RequireFloatingPair(Name, x, beta, "beta");
+        FunctionArguments.RequireScalar(Name, beta, "beta");
     }
 
     /// <inheritdoc />
-    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    protected override Tensor forward(FunctionContext ctx, Tensor x, Tensor beta)
     {
-        var (x, beta) = FunctionArguments.Unpack(Name, vars, "beta");
-        Validate(x, beta);
-        ctx.set_materialize_grads(false); // see MissingGradient
         var y = x.mul(beta.neg()).exp_();
-        ctx.save_for_backward([x, beta, y]);
+        ctx.save_for_backward(x, beta, y);
         return y;
     }
 
     /// <inheritdoc />
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    protected override (Tensor? x, Tensor? parameter) backward(FunctionContext ctx, Tensor grad_output)
     {
-        if (grad_output.IsInvalid)
-            return MissingGradient.None;
-        using var scope = NewDisposeScope();
-        var saved = ctx.get_saved_variables();
-        Tensor x = saved[0], beta = saved[1], y = saved[2];
-
+        var (x, beta, y) = ctx.saved_tensors;
         var gy = grad_output * y;
-        var gradBeta = beta.requires_grad ? BetaSum(x, beta, gy, grad_output).neg() : null;
+        var gradBeta = ctx.needs_input_grad(1) ? BetaSum(x, beta, y, gy, grad_output).neg() : null;
         // Recording (create_graph) keeps gy intact for the graph; otherwise gy is ours alone and becomes ∂E/∂x.
-        var gradX = !x.requires_grad ? null : is_grad_enabled() ? gy * beta.neg() : gy.mul_(beta.neg());
-        return [gradX?.MoveToOuterDisposeScope()!, gradBeta?.MoveToOuterDisposeScope()!];
+        var gradX = !ctx.needs_input_grad(0) ? null : ctx.create_graph ? gy * beta.neg() : gy.mul_(beta.neg());
+        return (gradX, gradBeta);
     }
 
-    /// <summary>Σ_i x_i · (g_i y_i), rescaled when the plain sum is NaN (see the derivation above).</summary>
-    private static Tensor BetaSum(Tensor x, Tensor beta, Tensor gy, Tensor grad_output)
+    /// <summary>Σ_i x_i · (g_i y_i), with the limits where the plain sum is NaN (see the derivation above).</summary>
+    private static Tensor BetaSum(Tensor x, Tensor beta, Tensor y, Tensor gy, Tensor grad_output)
     {
         var sum = InnerProduct.Of(x, gy);
         if (!double.IsNaN(sum.ToDouble()))
             return sum;
-        var z = x * -beta;
+        var z = x * beta.neg();
         var m = z.max();
-        var scaled = (z - m).exp();
-        var scaledSum = where(scaled.eq(0), zeros_like(scaled), grad_output * x * scaled).sum();
+        // Entries tied with the largest exponent, at +∞ too, are scaled by e^0 = 1; entries with y = 0 add nothing.
+        var scaled = where(z.eq(m), ones_like(z), (z - m).exp());
+        var scaledSum = where(y.eq(0), zeros_like(y), grad_output * x * scaled).sum();
         return where(scaledSum.eq(0), scaledSum, scaledSum * m.exp());
-    }
-
-    private static void Validate(Tensor x, Tensor beta)
-    {
-        FunctionArguments.RequireFloatingPair(nameof(ExponentialFunction), x, beta, "beta");
-        FunctionArguments.RequireScalar(nameof(ExponentialFunction), beta, "beta");
     }
 }

@@ -4,20 +4,11 @@ using static TorchSharp.torch;
 namespace Interop.Functions;
 
 /// <summary>
-/// Argument checks shared by the five Functions. They run in <c>apply</c>/<c>forward</c>, never in backward:
-/// an exception thrown inside TorchSharp's autograd engine can end the process instead of reaching the caller.
-/// Every message names the Function, the argument, what was expected and what came.
+/// Argument checks shared by the five Functions' <c>validate</c>, which the runtime calls once per call, before
+/// anything reaches autograd. Every message names the Function, the argument, what was expected and what came.
 /// </summary>
 internal static class FunctionArguments
 {
-    /// <summary>Unpacks <c>(x, parameter)</c> from the untyped argument list of <c>forward</c>.</summary>
-    public static (Tensor X, Tensor Parameter) Unpack(string function, object[] vars, string parameterName)
-    {
-        if (vars.Length != 2)
-            throw new ArgumentException($"{function}: expected 2 arguments (x, {parameterName}); got {vars.Length}.", nameof(vars));
-        return (AsTensor(function, "x", vars[0]), AsTensor(function, parameterName, vars[1]));
-    }
-
     /// <summary>Checks what every Function needs: floating x, and a parameter of x's dtype on x's device.</summary>
     public static void RequireFloatingPair(string function, Tensor x, Tensor parameter, string parameterName)
     {
@@ -44,12 +35,4 @@ internal static class FunctionArguments
     }
 
     public static string Shape(Tensor tensor) => $"[{string.Join(", ", tensor.shape)}]";
-
-    private static Tensor AsTensor(string function, string name, object? value) => value switch
-    {
-        Tensor { IsInvalid: false } tensor => tensor,
-        Tensor => throw new ArgumentException($"{function}: '{name}' must be a live tensor; got a disposed one.", name),
-        null => throw new ArgumentNullException(name, $"{function}: '{name}' must be a tensor; got null."),
-        _ => throw new ArgumentException($"{function}: '{name}' must be a tensor; got {value.GetType().Name}.", name),
-    };
 }

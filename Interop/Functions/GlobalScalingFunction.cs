@@ -9,6 +9,7 @@
 // Unlike component scaling, every component shares k, so its gradient is one sum over all of them
 // (and over the batch): the inner product of g and x, one dot that makes no temporary.
 
+using Interop.Autograd;
 using static TorchSharp.torch;
 
 namespace Interop.Functions;
@@ -17,48 +18,38 @@ namespace Interop.Functions;
 /// y = k x, element-wise, as an autograd Function whose backward is written by hand.
 /// x may have any shape (0-d included); k is a 0-d tensor of x's dtype and device.
 /// </summary>
-public sealed class GlobalScalingFunction : autograd.SingleTensorFunction<GlobalScalingFunction>
+public sealed class GlobalScalingFunction : BinaryFunction<GlobalScalingFunction>
 {
-    /// <inheritdoc />
-    public override string Name => nameof(GlobalScalingFunction);
+    private GlobalScalingFunction() : base("x", "k")
+    {
+    }
 
     /// <summary>Computes k x and records the hand-written backward in the autograd graph.</summary>
     /// <param name="x">Input of any shape, float32 or float64.</param>
     /// <param name="k">k, a 0-d tensor of x's dtype and device.</param>
     /// <exception cref="ArgumentException">An argument has the wrong shape, dtype or device; the message says which.</exception>
-    public static Tensor apply(Tensor x, Tensor k)
+    public static new Tensor apply(Tensor x, Tensor k) => BinaryFunction<GlobalScalingFunction>.apply(x, k);
+
+    /// <inheritdoc />
+    protected override void validate(Tensor x, Tensor k)
     {
-        Validate(x, k);
-        return apply_internal(x, k)[0];
+        FunctionArguments.RequireFloatingPair(Name, x, k, "k");
+        FunctionArguments.RequireScalar(Name, k, "k");
     }
 
     /// <inheritdoc />
-    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    protected override Tensor forward(FunctionContext ctx, Tensor x, Tensor k)
     {
-        var (x, k) = FunctionArguments.Unpack(Name, vars, "k");
-        Validate(x, k);
-        ctx.set_materialize_grads(false); // see MissingGradient
-        ctx.save_for_backward([x, k]);
+        ctx.save_for_backward(x, k);
         return x.mul(k);
     }
 
     /// <inheritdoc />
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    protected override (Tensor? x, Tensor? parameter) backward(FunctionContext ctx, Tensor grad_output)
     {
-        if (grad_output.IsInvalid)
-            return MissingGradient.None;
-        using var scope = NewDisposeScope();
-        var saved = ctx.get_saved_variables();
-        Tensor x = saved[0], k = saved[1];
-
-        var gradX = x.requires_grad ? (grad_output * k).MoveToOuterDisposeScope() : null;
-        var gradK = k.requires_grad ? InnerProduct.Of(grad_output, x).MoveToOuterDisposeScope() : null;
-        return [gradX!, gradK!];
-    }
-
-    private static void Validate(Tensor x, Tensor k)
-    {
-        FunctionArguments.RequireFloatingPair(nameof(GlobalScalingFunction), x, k, "k");
-        FunctionArguments.RequireScalar(nameof(GlobalScalingFunction), k, "k");
+        var (x, k) = ctx.saved_tensors;
+        var gradX = ctx.needs_input_grad(0) ? grad_output * k : null;
+        var gradK = ctx.needs_input_grad(1) ? InnerProduct.Of(grad_output, x) : null;
+        return (gradX, gradK);
     }
 }

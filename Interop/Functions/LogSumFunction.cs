@@ -11,18 +11,24 @@
 //     ∂E/∂x_j = g · p_j
 //     ∂E/∂β   = Σ_rows g · H(p) / β²
 //
-// Forward computes L as m + log Σ_j exp(z_j − m), with m the row's maximum of z (the built-in logsumexp kernel
-// does the same, and so does forward here, in place on z), so it is finite for either sign of β and any size of β x.
-// Backward recomputes log p from the saved inputs with log_softmax and p from it. When autograd is recording backward
-// to differentiate it again (create_graph), it does so with differentiable operations, so that second derivatives
-// come out right too; otherwise the entropy terms overwrite log p and ∂E/∂x overwrites p: three tensors the size of
-// x in all (−βx, log p and p, which becomes ∂E/∂x), where autograd of the twin makes five.
+// With m the entry of largest logit in the row (see RowLogits), s = z − z_m = β (x_m − x) ≤ 0 (s_m = 0) and
+// T = Σ_{j≠m} e^(s_j), the weight of every entry but the dominant one:
+//     y = x_m − log1p(T) / β,   log p_j = s_j − log1p(T),   H(p) = log1p(T) − Σ_j p_j s_j
+// β x is never formed, so y is finite wherever it is representable (x = [1e300, −1e300, 0], β = 1e10 gives
+// −1e300); log1p keeps T where 1 + T rounds to 1, which is where one entry dominates and H(p) ≈ T (1 + T inside a
+// log lost it before); and both terms of H(p) are non-negative.
 //
-// At infinite z, p is the limit (see InfiniteLimits): entries at z = −∞ are ignored, entries at z = +∞ share the
-// weight. An ignored entry has p_j = 0 and log p_j = −∞, and its entropy term p_j log p_j, 0 in the limit, is
-// taken as 0 (log p_j is replaced by 0 before the product, so that its derivative is 0 too rather than NaN). Rows
-// whose maximum is infinite have m = 0 in forward, as in the built-in logsumexp.
+// Forward saves s and log1p(T); backward forms p from them. When autograd is recording backward to differentiate
+// it again (create_graph), it recomputes them from x and β with differentiable operations, and takes H(p) through
+// RowEntropyFunction, whose derivative is written by hand (autograd of the formula above loses everything of
+// ∂H/∂x, of order β², at small β); otherwise ∂E/∂x overwrites p.
+//
+// At infinite x or β, p is the limit (see RowLogits): entries at z = −∞ are ignored, entries tied with an infinite
+// extreme share the weight, and at β = ±∞ y is min x (β = +∞) or max x (β = −∞). An ignored entry has p_j = 0 and
+// s_j = −∞, and its entropy term p_j s_j, 0 in the limit, is taken as 0 (s_j is replaced by 0 before the product, so
+// that its derivative is 0 too rather than NaN).
 
+using Interop.Autograd;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -33,85 +39,86 @@ namespace Interop.Functions;
 /// as an autograd Function whose backward is written by hand. x has shape [..., N] with N ≥ 1 and y has shape [...];
 /// β is a nonzero 0-d tensor of x's dtype and device.
 /// </summary>
-public sealed class LogSumFunction : autograd.SingleTensorFunction<LogSumFunction>
+public sealed class LogSumFunction : BinaryFunction<LogSumFunction>
 {
-    /// <inheritdoc />
-    public override string Name => nameof(LogSumFunction);
+    private LogSumFunction() : base("x", "beta")
+    {
+    }
 
     /// <summary>Computes −(1/β) logsumexp(−β x) over the last dimension and records the hand-written backward in the autograd graph.</summary>
     /// <param name="x">Input of shape [..., N], N ≥ 1, float32 or float64.</param>
     /// <param name="beta">β, a nonzero 0-d tensor of x's dtype and device.</param>
     /// <exception cref="ArgumentException">An argument has the wrong shape, dtype, device or value; the message says which.</exception>
-    public static Tensor apply(Tensor x, Tensor beta)
-    {
-        Validate(x, beta);
-        return apply_internal(x, beta)[0];
-    }
+    public static new Tensor apply(Tensor x, Tensor beta) => BinaryFunction<LogSumFunction>.apply(x, beta);
 
     /// <inheritdoc />
-    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    protected override void validate(Tensor x, Tensor beta)
     {
-        var (x, beta) = FunctionArguments.Unpack(Name, vars, "beta");
-        Validate(x, beta);
-        ctx.set_materialize_grads(false); // see MissingGradient
-        var z = x.mul(beta.neg());
-        var shift = z.amax([-1], keepdim: true).nan_to_num_(double.NaN, posinf: 0, neginf: 0);
-        ctx.save_for_backward([x, beta]);
-        return z.sub_(shift).exp_().sum(-1, keepdim: true).log_().add_(shift).squeeze(-1).div_(beta).neg_();
-    }
-
-    /// <inheritdoc />
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
-    {
-        if (grad_output.IsInvalid)
-            return MissingGradient.None;
-        using var scope = NewDisposeScope();
-        var saved = ctx.get_saved_variables();
-        Tensor x = saved[0], beta = saved[1];
-        var (gradX, gradBeta) = is_grad_enabled() ? Differentiable(x, beta, grad_output) : InPlace(x, beta, grad_output);
-        return [gradX?.MoveToOuterDisposeScope()!, gradBeta?.MoveToOuterDisposeScope()!];
-    }
-
-    /// <summary>Backward in operations that autograd can record and differentiate again.</summary>
-    private static (Tensor? GradX, Tensor? GradBeta) Differentiable(Tensor x, Tensor beta, Tensor grad_output)
-    {
-        var logP = InfiniteLimits.LogSoftmax(x * beta.neg());
-        var p = logP.exp();
-        var gradX = x.requires_grad ? p * grad_output.unsqueeze(-1) : null;
-        var gradBeta = beta.requires_grad ? BetaGradient((p * logP.nan_to_num(double.NaN, neginf: 0)).sum(-1), beta, grad_output) : null;
-        return (gradX, gradBeta);
-    }
-
-    /// <summary>The same sums when nothing records them: log p and p are ours, and are overwritten.</summary>
-    private static (Tensor? GradX, Tensor? GradBeta) InPlace(Tensor x, Tensor beta, Tensor grad_output)
-    {
-        var logP = InfiniteLimits.LogSoftmax(x * beta.neg());
-        var p = logP.exp();
-        Tensor? gradBeta = null;
-        if (beta.requires_grad)
-        {
-            var rowSums = logP.mul_(p).sum(-1);
-            // NaN comes only from an entry at z = −∞ (p log p = 0 · (−∞), whose limit is 0) or from a NaN input;
-            // those rare inputs take the general path, which replaces log p by 0 there before the product.
-            if (double.IsNaN(rowSums.sum().ToDouble()))
-                return Differentiable(x, beta, grad_output);
-            gradBeta = BetaGradient(rowSums, beta, grad_output);
-        }
-        var gradX = x.requires_grad ? p.mul_(grad_output.unsqueeze(-1)) : null;
-        return (gradX, gradBeta);
-    }
-
-    /// <summary>∂E/∂β = Σ_rows g · H(p) / β², from each row's Σ_j p_j log p_j = −H(p).</summary>
-    private static Tensor BetaGradient(Tensor rowSumsOfPLogP, Tensor beta, Tensor grad_output) =>
-        InnerProduct.Of(grad_output, rowSumsOfPLogP).neg() / beta.square();
-
-    private static void Validate(Tensor x, Tensor beta)
-    {
-        const string function = nameof(LogSumFunction);
-        FunctionArguments.RequireFloatingPair(function, x, beta, "beta");
-        FunctionArguments.RequireScalar(function, beta, "beta");
-        FunctionArguments.RequireNonEmptyLastDim(function, x);
+        FunctionArguments.RequireFloatingPair(Name, x, beta, "beta");
+        FunctionArguments.RequireScalar(Name, beta, "beta");
+        FunctionArguments.RequireNonEmptyLastDim(Name, x);
         if (beta.ToDouble() == 0)
-            throw new ArgumentException($"{function}: 'beta' must be nonzero (y = −(1/β) log Σ exp(−β x) divides by β); got 0.", "beta");
+            throw new ArgumentException($"{Name}: 'beta' must be nonzero (y = −(1/β) log Σ exp(−β x) divides by β); got 0.", "beta");
     }
+
+    /// <inheritdoc />
+    protected override Tensor forward(FunctionContext ctx, Tensor x, Tensor beta)
+    {
+        var logits = RowLogits.Of(x, beta);
+        var shifted = RowLogits.Shifted(logits.Gap, beta, logits.Beta, inPlace: true);
+        var logMass = LogMass(shifted, logits.Index, inPlace: true);
+        ctx.save_for_backward(x, beta, logits.Index, shifted, logMass);
+        // y = −(1/β)(z_m + log(1 + T)) = x_m − log(1 + T)/β; a new tensor, not a view, which callers may modify in
+        // place as they could the twin's.
+        return logits.Extreme.squeeze(-1) - logMass / beta;
+    }
+
+    /// <inheritdoc />
+    protected override (Tensor? x, Tensor? parameter) backward(FunctionContext ctx, Tensor grad_output)
+    {
+        var saved = ctx.saved_tensors;
+        Tensor x = saved[0], beta = saved[1], index = saved[2], shifted = saved[3], logMass = saved[4];
+        bool recording = ctx.create_graph;
+        // Recording (create_graph) recomputes the logits from x and β in differentiable operations, so that second
+        // derivatives come out right too; otherwise the saved ones serve, and p becomes ∂E/∂x in place.
+        if (recording)
+        {
+            shifted = RowLogits.Shifted(RowLogits.GapOf(x, index), beta, beta.ToDouble(), inPlace: false);
+            logMass = LogMass(shifted, index, inPlace: false);
+        }
+        var logP = shifted - logMass.unsqueeze(-1);
+        var p = recording ? logP.exp() : logP.exp_();
+        Tensor? gradBeta = null;
+        if (ctx.needs_input_grad(1))
+        {
+            // H(p) = −Σ_j p_j (z_j − z_m − log(1 + T)) = log(1 + T) + Σ_j p_j |z_j − z_m|: no term is negative.
+            // Recording takes it through RowEntropyFunction, whose derivative is written by hand (see there). An
+            // entry at z = −∞ has p = 0 and a term 0 · (−∞), whose limit is 0: only a NaN sum (that, or a NaN input)
+            // takes the detour that replaces its logit by 0.
+            var entropy = recording ? RowEntropyFunction.apply(shifted, index) : logMass - (p * shifted).sum(-1);
+            gradBeta = BetaGradient(entropy, beta, grad_output);
+            if (!recording && double.IsNaN(gradBeta.ToDouble()))
+                gradBeta = BetaGradient(logMass - (p * ZeroWhereUnweighted(shifted, p)).sum(-1), beta, grad_output);
+        }
+        var gradX = !ctx.needs_input_grad(0) ? null : recording ? p * grad_output.unsqueeze(-1) : p.mul_(grad_output.unsqueeze(-1));
+        return (gradX, gradBeta);
+    }
+
+    /// <summary>The logits with 0 in place of those whose weight is 0.</summary>
+    internal static Tensor ZeroWhereUnweighted(Tensor shifted, Tensor p) => where(p.eq(0), zeros_like(shifted), shifted);
+
+    /// <summary>
+    /// log(1 + T) for each row, where T = Σ_{j≠m} e^(z_j − z_m) is the weight of every entry but the dominant one
+    /// (whose weight e^0 = 1 is left out): log1p keeps T where 1 + T would round to 1.
+    /// </summary>
+    internal static Tensor LogMass(Tensor shifted, Tensor index, bool inPlace)
+    {
+        var weights = shifted.exp();
+        var none = zeros(index.shape, shifted.dtype, shifted.device);
+        return inPlace ? weights.scatter_(-1, index, none).sum(-1).log1p_() : weights.scatter(-1, index, none).sum(-1).log1p();
+    }
+
+    /// <summary>∂E/∂β = Σ_rows g · H(p) / β², divided by β twice, so that neither β² nor (for second order) β⁴ underflows.</summary>
+    private static Tensor BetaGradient(Tensor entropy, Tensor beta, Tensor grad_output) =>
+        InnerProduct.Of(grad_output, entropy).div(beta).div(beta);
 }

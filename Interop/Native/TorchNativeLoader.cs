@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -9,14 +8,26 @@ namespace Interop.Native;
 /// <summary>How TorchSharp's native library was made loadable in this process.</summary>
 public enum NativeLoadOutcome
 {
-    /// <summary>Nothing needed doing: not Linux, or the host's libstdc++ is new enough.</summary>
+    /// <summary>Nothing needed doing: not Linux.</summary>
     NotNeeded,
 
     /// <summary>The check could not run (library not found where expected, or unreadable); TorchSharp loads as shipped.</summary>
     NotChecked,
 
-    /// <summary>A copy of <c>libLibTorchSharp.so</c> with the marker version need made weak was loaded.</summary>
+    /// <summary>
+    /// The libtorch TorchSharp needs was loaded by absolute path from the packages TorchSharp resolves, then
+    /// <c>libLibTorchSharp.so</c> as shipped: the host's libstdc++ is new enough.
+    /// </summary>
+    LoadedAsShipped,
+
+    /// <summary>
+    /// The libtorch TorchSharp needs was loaded by absolute path from the packages TorchSharp resolves, then a copy of
+    /// <c>libLibTorchSharp.so</c> with the marker version need made weak.
+    /// </summary>
     LoadedWeakenedCopy,
+
+    /// <summary>TorchSharp's native library was already loaded when Interop ran; nothing was changed.</summary>
+    AlreadyLoaded,
 
     /// <summary>The library cannot be made to load here; <see cref="NativeLoadReport.Message"/> says why and what to do.</summary>
     Failed,
@@ -25,31 +36,46 @@ public enum NativeLoadOutcome
 /// <summary>What <see cref="TorchNativeLoader"/> found and did.</summary>
 /// <param name="Outcome">The outcome.</param>
 /// <param name="Message">A sentence for people: what was done, or the cause and the way out.</param>
-/// <param name="LibraryPath">The library that was (or would have been) loaded, when known.</param>
-public sealed record NativeLoadReport(NativeLoadOutcome Outcome, string Message, string? LibraryPath);
+/// <param name="LibraryPath">The <c>libLibTorchSharp.so</c> that was (or would have been) loaded, when known.</param>
+/// <param name="LoadedFiles">
+/// The native libraries Interop loaded, by absolute path, in load order: the backend's libtorch libraries first,
+/// <paramref name="LibraryPath"/> last. Empty when Interop loaded nothing.
+/// </param>
+public sealed record NativeLoadReport(NativeLoadOutcome Outcome, string Message, string? LibraryPath, IReadOnlyList<string> LoadedFiles);
 
 /// <summary>
-/// Makes TorchSharp's native library load on Linux distributions whose libstdc++ predates GCC 13
-/// (Debian 12, Ubuntu 22.04, RHEL 9), with no step by the user.
+/// Makes TorchSharp's native library load on Linux with the libtorch of TorchSharp's own packages, whatever other
+/// libtorch the host has, and on distributions whose libstdc++ predates GCC 13 (Debian 12, Ubuntu 22.04, RHEL 9),
+/// with no step by the user.
 /// </summary>
 /// <remarks>
 /// <para>
-/// TorchSharp 0.107's <c>libLibTorchSharp.so</c> needs <c>GLIBCXX_3.4.32</c> only for a marker symbol that is
-/// never called (see <see cref="LibStdCxxCompatibility"/>). When the host's libstdc++ lacks that version, this
-/// class writes a copy of the library into a per-user cache folder with that one need marked weak, loads the
-/// copy, and tells the runtime to hand it to TorchSharp. The NuGet packages folder and the build output are
-/// never modified. On Windows, macOS and newer Linux distributions it does nothing.
+/// Another libtorch on the loader's path (Debian's <c>python3-torch</c> or <c>libtorch-dev</c>, a conda environment in
+/// <c>LD_LIBRARY_PATH</c>) can win over the package's: <c>LD_LIBRARY_PATH</c> is searched before a library's own run
+/// path, and in the NuGet folder layout that notebooks use, the package's libtorch is on no search path at all. So this
+/// class finds TorchSharp's files where TorchSharp's own loader looks for them, loads the libtorch,
+/// c10 and other backend libraries that <c>libLibTorchSharp.so</c> needs by absolute path, each after the libraries it
+/// needs, and only then <c>libLibTorchSharp.so</c>: the dynamic loader meets a need with a library already loaded under
+/// that name before it searches any path. Before and after, it checks in <c>/proc/self/maps</c> that no other file of
+/// those names is mapped.
 /// </para>
 /// <para>
-/// It runs automatically when Interop's assembly is first used. Code that calls TorchSharp before touching
-/// anything in Interop should call <see cref="EnsureLoaded"/> first. The cache folder is
-/// <c>$INTEROP_NATIVE_CACHE</c> if set, else <c>$XDG_CACHE_HOME/interop/native</c>, else <c>~/.cache/interop/native</c>.
+/// TorchSharp 0.107's <c>libLibTorchSharp.so</c> needs <c>GLIBCXX_3.4.32</c> only for a marker symbol that is never
+/// called (see <see cref="LibStdCxxCompatibility"/>). When the host's libstdc++ lacks that version, this class writes a
+/// copy of the library into a per-user cache folder with that one need marked weak, and loads the copy instead. Either
+/// way the runtime is told to hand the loaded library to TorchSharp. The NuGet packages folder and the build output are
+/// never modified. On Windows and macOS it does nothing.
+/// </para>
+/// <para>
+/// It runs automatically when Interop's assembly is first used. Code that calls TorchSharp before touching anything in
+/// Interop should call <see cref="EnsureLoaded"/> first. The cache folder is <c>$INTEROP_NATIVE_CACHE</c> if set, else
+/// <c>$XDG_CACHE_HOME/interop/native</c>, else <c>~/.cache/interop/native</c>.
 /// </para>
 /// </remarks>
 public static class TorchNativeLoader
 {
     private const string LibraryName = "LibTorchSharp";
-    private const string LibraryFile = "libLibTorchSharp.so";
+    private const string LibraryFile = TorchSharpNativeFiles.LibTorchSharpFile;
 
     private static readonly Lazy<NativeLoadReport> s_report = new(Install, LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -73,59 +99,117 @@ public static class TorchNativeLoader
     private static NativeLoadReport Install()
     {
         if (!OperatingSystem.IsLinux())
-            return new NativeLoadReport(NativeLoadOutcome.NotNeeded, "Not Linux: TorchSharp's native library loads as shipped.", null);
+            return new NativeLoadReport(NativeLoadOutcome.NotNeeded, "Not Linux: TorchSharp's native library loads as shipped.", null, []);
 
-        string? original;
+        TorchSharpNativeFiles? files;
         string hostLibStdCxx;
         ElfImage library;
         LibStdCxxDecision decision;
         try
         {
-            original = LocateLibTorchSharp();
-            if (original is null)
+            if (ProcessMaps.MappedFiles().FirstOrDefault(path => Stem(path) == Stem(LibraryFile)) is { } mapped)
+                return new NativeLoadReport(NativeLoadOutcome.AlreadyLoaded,
+                    $"TorchSharp's native library was already loaded when Interop ran ({string.Join(", ", MappedLibTorch().Append(mapped))}); " +
+                    "Interop changed nothing. To have Interop choose the files, call TorchNativeLoader.EnsureLoaded() before the first TorchSharp call.",
+                    mapped, []);
+            files = TorchSharpNativeFiles.Find();
+            if (files is null)
                 return new NativeLoadReport(NativeLoadOutcome.NotChecked,
-                    $"{LibraryFile} was not found beside TorchSharp; TorchSharp's own loader will look for it.", null);
+                    $"{LibraryFile} was not found beside TorchSharp; TorchSharp's own loader will look for it.", null, []);
             hostLibStdCxx = LocateHostLibStdCxx();
-            library = ElfImage.Load(original);
+            library = ElfImage.Load(files.LibTorchSharp);
             decision = LibStdCxxCompatibility.Decide(library, ElfImage.Load(hostLibStdCxx).VersionDefinitions());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or DllNotFoundException)
         {
             return new NativeLoadReport(NativeLoadOutcome.NotChecked,
-                $"Could not compare {LibraryFile} with the host's libstdc++ ({e.Message}); TorchSharp loads it as shipped.", null);
+                $"Could not examine {LibraryFile} and the libraries it needs ({e.Message}); TorchSharp loads them as shipped.", null, []);
         }
 
-        switch (decision.Action)
+        if (files.Problem is { } problem)
+            return Fail(files.LibTorchSharp, problem, []);
+        if (decision.Action == LibStdCxxAction.CannotLoad)
+            return Fail(files.LibTorchSharp, decision.Describe(files.LibTorchSharp, hostLibStdCxx), []);
+        if (ForeignLibTorch([.. files.Backend, files.LibTorchSharp]) is { Count: > 0 } foreignBefore)
+            return Fail(files.LibTorchSharp,
+                $"This process had already loaded {string.Join(", ", foreignBefore)} before Interop could load TorchSharp's own libtorch from " +
+                $"{files.BackendSource}, so {LibraryFile} would bind to the wrong libtorch. Something loaded another libtorch first: remove it " +
+                "from LD_PRELOAD, or make Interop run before it (reference the Interop package, or call TorchNativeLoader.EnsureLoaded() first).", []);
+
+        bool weaken = decision.Action == LibStdCxxAction.LoadWeakenedCopy;
+        string libTorchSharp;
+        try
         {
-            case LibStdCxxAction.LoadAsIs:
-                return new NativeLoadReport(NativeLoadOutcome.NotNeeded, decision.Describe(original, hostLibStdCxx), original);
-            case LibStdCxxAction.CannotLoad:
-                return Fail(original, decision.Describe(original, hostLibStdCxx));
+            libTorchSharp = weaken ? WriteWeakenedCopy(library, decision.Missing) : files.LibTorchSharp;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Fail(files.LibTorchSharp,
+                $"TorchSharp's native library {files.LibTorchSharp} needs {decision.MissingVersions} from libstdc++, which {hostLibStdCxx} lacks, " +
+                $"and Interop could not write a corrected copy: {e.Message} Set INTEROP_NATIVE_CACHE to a writable folder, " +
+                "or run on a distribution whose libstdc++ comes from GCC 13 or later (Debian 13, Ubuntu 24.04).", []);
+        }
+
+        var loaded = new List<string>();
+        IntPtr handle;
+        try
+        {
+            foreach (string file in files.Backend)
+            {
+                NativeLibrary.Load(file);
+                loaded.Add(file);
+            }
+            handle = NativeLibrary.Load(libTorchSharp);
+            loaded.Add(libTorchSharp);
+        }
+        catch (Exception e) when (e is DllNotFoundException or BadImageFormatException)
+        {
+            return Fail(files.LibTorchSharp,
+                $"Interop could not load TorchSharp's native libraries from {files.BackendSource}" +
+                $"{(loaded.Count > 0 ? $" (it had loaded {string.Join(", ", loaded)})" : "")}: {e.Message} " +
+                "If a package file is damaged, delete the package's folder and restore it again.", loaded);
+        }
+
+        if (ForeignLibTorch(loaded) is { Count: > 0 } foreignAfter)
+            return Fail(files.LibTorchSharp,
+                $"Loading TorchSharp's libtorch from {files.BackendSource} also mapped {string.Join(", ", foreignAfter)}, found through " +
+                $"LD_LIBRARY_PATH or the system path; {LibraryFile} would bind to them. Remove the folder that holds them from LD_LIBRARY_PATH " +
+                "for this application.", loaded);
 
         try
         {
-            string copy = WriteWeakenedCopy(library, decision.Missing);
-            PreloadLibTorch(original);
-            IntPtr handle = NativeLibrary.Load(copy);
             NativeLibrary.SetDllImportResolver(typeof(torch).Assembly,
                 (name, _, _) => name == LibraryName ? handle : IntPtr.Zero);
-            return new NativeLoadReport(NativeLoadOutcome.LoadedWeakenedCopy,
-                $"{hostLibStdCxx} lacks {decision.MissingVersions}, which {LibraryFile} needs only for a marker symbol; loaded a copy with that need marked weak: {copy}",
-                copy);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DllNotFoundException or BadImageFormatException or InvalidOperationException)
+        catch (InvalidOperationException) when (!weaken)
         {
-            return Fail(original,
-                $"TorchSharp's native library {original} needs {decision.MissingVersions} from libstdc++, which {hostLibStdCxx} lacks, " +
-                $"and Interop could not load a corrected copy: {e.Message} " +
-                "If the cache folder is not writable, set INTEROP_NATIVE_CACHE to a writable folder; " +
-                "or run on a distribution whose libstdc++ comes from GCC 13 or later (Debian 13, Ubuntu 24.04).");
+            // Someone else owns TorchSharp's resolver. Whatever it loads as libLibTorchSharp.so binds to the libtorch
+            // loaded above, and the shipped library needs no copy, so nothing is lost.
         }
+        catch (InvalidOperationException e)
+        {
+            return Fail(files.LibTorchSharp,
+                $"Interop loaded a corrected copy of {LibraryFile} ({libTorchSharp}) but could not hand it to TorchSharp: {e.Message} " +
+                "Leave TorchSharp's DllImport resolver to Interop.", loaded);
+        }
+
+        string how = weaken
+            ? $"{hostLibStdCxx} lacks {decision.MissingVersions}, which {LibraryFile} needs only for a marker symbol, so it loaded a copy " +
+              $"with that need marked weak: {libTorchSharp}"
+            : $"{hostLibStdCxx} defines every version {LibraryFile} needs, so it loaded {libTorchSharp} as shipped";
+        return new NativeLoadReport(weaken ? NativeLoadOutcome.LoadedWeakenedCopy : NativeLoadOutcome.LoadedAsShipped,
+            $"Interop loaded TorchSharp's libtorch from {files.BackendSource} by absolute path " +
+            $"({string.Join(", ", files.Backend.Select(Path.GetFileName))}). {how}.",
+            libTorchSharp, loaded);
     }
 
-    /// <summary>Records the failure and hands its reason to TorchSharp's own load attempt, whose error would otherwise blame a missing package.</summary>
-    private static NativeLoadReport Fail(string original, string message)
+    /// <summary>
+    /// Records the failure and makes TorchSharp's native calls fail with its reason. TorchSharp's own loader still runs
+    /// (a resolver cannot stop <c>NativeLibrary.TryLoad</c> from probing on), and usually fails with a message that
+    /// blames a missing package; should it load a library after all, that library would bind to the wrong libtorch or
+    /// not work on this libstdc++, so each call into it is refused with the reason instead.
+    /// </summary>
+    private static NativeLoadReport Fail(string original, string message, IReadOnlyList<string> loaded)
     {
         try
         {
@@ -136,25 +220,26 @@ public static class TorchNativeLoader
         {
             // Someone else owns TorchSharp's resolver; EnsureLoaded still reports the reason.
         }
-        return new NativeLoadReport(NativeLoadOutcome.Failed, message, original);
+        return new NativeLoadReport(NativeLoadOutcome.Failed, message, original, loaded);
     }
 
-    /// <summary>Finds the <c>libLibTorchSharp.so</c> the runtime would load: in the app's native search folders or beside TorchSharp.dll.</summary>
-    private static string? LocateLibTorchSharp()
+    /// <summary>Mapped files that carry the name of one of <paramref name="ours"/> (libc10.so.1.13 for libc10.so) but are other files.</summary>
+    private static List<string> ForeignLibTorch(IReadOnlyList<string> ours)
     {
-        string rid = $"linux-{RuntimeInformation.ProcessArchitecture.ToString().ToLowerInvariant()}";
-        var folders = new List<string>();
-        if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string searchDirectories)
-            folders.AddRange(searchDirectories.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
-        string? torchSharpFolder = Path.GetDirectoryName(typeof(torch).Assembly.Location);
-        if (!string.IsNullOrEmpty(torchSharpFolder))
-        {
-            folders.Add(torchSharpFolder);
-            folders.Add(Path.Combine(torchSharpFolder, "runtimes", rid, "native"));
-            // The NuGet package layout, as used by notebooks: torchsharp/<version>/lib/<tfm>/TorchSharp.dll.
-            folders.Add(Path.Combine(torchSharpFolder, "..", "..", "runtimes", rid, "native"));
-        }
-        return folders.Select(folder => Path.GetFullPath(Path.Combine(folder, LibraryFile))).FirstOrDefault(File.Exists);
+        var stems = ours.Select(Stem).ToHashSet(StringComparer.Ordinal);
+        var real = ours.Select(ProcessMaps.RealPath).ToHashSet(StringComparer.Ordinal);
+        return ProcessMaps.MappedFiles().Where(path => stems.Contains(Stem(path)) && !real.Contains(path)).ToList();
+    }
+
+    private static IEnumerable<string> MappedLibTorch() =>
+        ProcessMaps.MappedFiles().Where(path => TorchSharpNativeFiles.IsLibTorchLibrary(Path.GetFileName(path)));
+
+    /// <summary>A library's file name up to ".so": libc10.so.1.13 → libc10.</summary>
+    private static string Stem(string path)
+    {
+        string name = Path.GetFileName(path);
+        int suffix = name.IndexOf(".so", StringComparison.Ordinal);
+        return suffix < 0 ? name : name[..suffix];
     }
 
     /// <summary>The libstdc++ this process has mapped (the runtime itself links it), else the one the loader would pick.</summary>
@@ -167,9 +252,7 @@ public static class TorchNativeLoader
     }
 
     private static string? MappedLibStdCxx() =>
-        File.ReadLines("/proc/self/maps")
-            .Select(line => line.IndexOf('/') is var at and >= 0 ? line[at..] : null)
-            .FirstOrDefault(path => path is not null && Path.GetFileName(path).StartsWith("libstdc++.so", StringComparison.Ordinal));
+        ProcessMaps.MappedFiles().FirstOrDefault(path => Path.GetFileName(path).StartsWith("libstdc++.so", StringComparison.Ordinal));
 
     /// <summary>
     /// Writes the weakened copy into a folder named by the original's hash, so that different TorchSharp versions
@@ -199,23 +282,5 @@ public static class TorchNativeLoader
             ? xdg
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
         return Path.Combine(cacheHome, "interop", "native");
-    }
-
-    /// <summary>
-    /// The copy lives away from libtorch, so its <c>$ORIGIN</c> run path cannot find <c>libtorch.so</c>; loading
-    /// libtorch first lets the dynamic loader satisfy the dependency by its soname.
-    /// </summary>
-    private static void PreloadLibTorch(string original)
-    {
-        Assembly torchSharp = typeof(torch).Assembly;
-        if (NativeLibrary.TryLoad("torch", torchSharp, null, out _))
-            return;
-        string beside = Path.Combine(Path.GetDirectoryName(original)!, "libtorch.so");
-        if (File.Exists(beside))
-        {
-            NativeLibrary.Load(beside);
-            return;
-        }
-        throw new DllNotFoundException($"libtorch.so was found neither by the runtime's probing nor beside {original}; reference the TorchSharp-cpu package.");
     }
 }

@@ -1,3 +1,4 @@
+using Interop.Autograd;
 using static TorchSharp.torch;
 
 namespace Interop.Tests.Checking.WrongFunctions;
@@ -7,24 +8,23 @@ namespace Interop.Tests.Checking.WrongFunctions;
 /// passes, but autograd cannot see that y depends on x and β, so the double backward misses those terms.
 /// ∂(∂E/∂x_i)/∂x_i should be g_i β² y_i and comes out 0, worst where |g_i y_i| is largest.
 /// </summary>
-internal sealed class DetachedOutputExponentialFunction : autograd.SingleTensorFunction<DetachedOutputExponentialFunction>
+internal sealed class DetachedOutputExponentialFunction : BinaryFunction<DetachedOutputExponentialFunction>
 {
-    public override string Name => nameof(DetachedOutputExponentialFunction);
-
-    public static Tensor apply(Tensor x, Tensor beta) => apply_internal(x, beta)[0];
-
-    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    private DetachedOutputExponentialFunction() : base("x", "beta")
     {
-        Tensor x = (Tensor)vars[0], beta = (Tensor)vars[1];
+    }
+
+    protected override Tensor forward(FunctionContext ctx, Tensor x, Tensor beta)
+    {
         var y = x.mul(beta).neg_().exp_();
-        ctx.save_for_backward([x, beta, y]);
+        ctx.save_for_backward(x, beta, y);
         return y;
     }
 
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    protected override (Tensor? x, Tensor? parameter) backward(FunctionContext ctx, Tensor grad_output)
     {
-        var saved = ctx.get_saved_variables();
-        Tensor x = saved[0], beta = saved[1], y = saved[2].detach();
-        return [grad_output * y * -beta, (grad_output * x * y).sum().neg()];
+        var (x, beta, y) = ctx.saved_tensors;
+        y = y.detach();
+        return (grad_output * y * -beta, (grad_output * x * y).sum().neg());
     }
 }

@@ -1,3 +1,4 @@
+using Interop.Autograd;
 using static TorchSharp.torch;
 
 namespace Interop.Tests.Checking.WrongFunctions;
@@ -7,23 +8,21 @@ namespace Interop.Tests.Checking.WrongFunctions;
 /// g_j x_j. It has K's shape [N] (a gradient of the wrong shape would end the process, not fail a check), so only
 /// the values are wrong: ∂y[b, j]/∂k_j comes out 0 instead of x[b, j] for every row b after the first.
 /// </summary>
-internal sealed class FirstRowOnlyComponentScalingFunction : autograd.SingleTensorFunction<FirstRowOnlyComponentScalingFunction>
+internal sealed class FirstRowOnlyComponentScalingFunction : BinaryFunction<FirstRowOnlyComponentScalingFunction>
 {
-    public override string Name => nameof(FirstRowOnlyComponentScalingFunction);
-
-    public static Tensor apply(Tensor x, Tensor k) => apply_internal(x, k)[0];
-
-    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    private FirstRowOnlyComponentScalingFunction() : base("x", "k")
     {
-        Tensor x = (Tensor)vars[0], k = (Tensor)vars[1];
-        ctx.save_for_backward([x, k]);
+    }
+
+    protected override Tensor forward(FunctionContext ctx, Tensor x, Tensor k)
+    {
+        ctx.save_for_backward(x, k);
         return x.mul(k);
     }
 
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    protected override (Tensor? x, Tensor? parameter) backward(FunctionContext ctx, Tensor grad_output)
     {
-        var saved = ctx.get_saved_variables();
-        Tensor x = saved[0], k = saved[1];
-        return [grad_output * k, (grad_output * x).reshape(-1, k.shape[0])[0]];
+        var (x, k) = ctx.saved_tensors;
+        return (grad_output * k, (grad_output * x).reshape(-1, k.shape[0])[0]);
     }
 }

@@ -1,3 +1,4 @@
+using Interop.Autograd;
 using static TorchSharp.torch;
 
 namespace Interop.Tests.Checking.WrongFunctions;
@@ -7,24 +8,22 @@ namespace Interop.Tests.Checking.WrongFunctions;
 /// ∂(Σ_i y_i)/∂β whatever is asked. Each row of ∂y/∂x becomes the whole diagonal −β y, so the off-diagonal elements
 /// are wrong, most in the column j where |β y_j| is largest; a zero grad_output gives non-zero gradients.
 /// </summary>
-internal sealed class IgnoresGradOutputExponentialFunction : autograd.SingleTensorFunction<IgnoresGradOutputExponentialFunction>
+internal sealed class IgnoresGradOutputExponentialFunction : BinaryFunction<IgnoresGradOutputExponentialFunction>
 {
-    public override string Name => nameof(IgnoresGradOutputExponentialFunction);
-
-    public static Tensor apply(Tensor x, Tensor beta) => apply_internal(x, beta)[0];
-
-    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    private IgnoresGradOutputExponentialFunction() : base("x", "beta")
     {
-        Tensor x = (Tensor)vars[0], beta = (Tensor)vars[1];
+    }
+
+    protected override Tensor forward(FunctionContext ctx, Tensor x, Tensor beta)
+    {
         var y = x.mul(beta).neg_().exp_();
-        ctx.save_for_backward([x, beta, y]);
+        ctx.save_for_backward(x, beta, y);
         return y;
     }
 
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    protected override (Tensor? x, Tensor? parameter) backward(FunctionContext ctx, Tensor grad_output)
     {
-        var saved = ctx.get_saved_variables();
-        Tensor x = saved[0], beta = saved[1], y = saved[2];
-        return [y * -beta, (x * y).sum().neg()];
+        var (x, beta, y) = ctx.saved_tensors;
+        return (y * -beta, (x * y).sum().neg());
     }
 }

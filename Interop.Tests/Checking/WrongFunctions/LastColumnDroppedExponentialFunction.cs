@@ -1,3 +1,4 @@
+using Interop.Autograd;
 using static TorchSharp.torch;
 
 namespace Interop.Tests.Checking.WrongFunctions;
@@ -8,25 +9,23 @@ namespace Interop.Tests.Checking.WrongFunctions;
 /// checks must go through SafeAutograd and report it. (A shape that does broadcast, such as [B, N] for K of shape
 /// [N], the engine silently sums: that is not a bug the checks could or should see.)
 /// </summary>
-internal sealed class LastColumnDroppedExponentialFunction : autograd.SingleTensorFunction<LastColumnDroppedExponentialFunction>
+internal sealed class LastColumnDroppedExponentialFunction : BinaryFunction<LastColumnDroppedExponentialFunction>
 {
-    public override string Name => nameof(LastColumnDroppedExponentialFunction);
-
-    public static Tensor apply(Tensor x, Tensor beta) => apply_internal(x, beta)[0];
-
-    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    private LastColumnDroppedExponentialFunction() : base("x", "beta")
     {
-        Tensor x = (Tensor)vars[0], beta = (Tensor)vars[1];
+    }
+
+    protected override Tensor forward(FunctionContext ctx, Tensor x, Tensor beta)
+    {
         var y = x.mul(beta).neg_().exp_();
-        ctx.save_for_backward([x, beta, y]);
+        ctx.save_for_backward(x, beta, y);
         return y;
     }
 
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    protected override (Tensor? x, Tensor? parameter) backward(FunctionContext ctx, Tensor grad_output)
     {
-        var saved = ctx.get_saved_variables();
-        Tensor x = saved[0], beta = saved[1], y = saved[2];
+        var (x, beta, y) = ctx.saved_tensors;
         var gy = grad_output * y;
-        return [(gy * -beta)[.., ..^1], (gy * x).sum().neg()];
+        return ((gy * -beta)[.., ..^1], (gy * x).sum().neg());
     }
 }

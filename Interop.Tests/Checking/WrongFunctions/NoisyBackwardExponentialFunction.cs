@@ -1,3 +1,4 @@
+using Interop.Autograd;
 using static TorchSharp.torch;
 
 namespace Interop.Tests.Checking.WrongFunctions;
@@ -7,25 +8,23 @@ namespace Interop.Tests.Checking.WrongFunctions;
 /// run, like a backward with non-deterministic reductions: reentrancy holds only within a tolerance. The noise
 /// scales with grad_output, so a zero grad_output still gives exactly zero gradients.
 /// </summary>
-internal sealed class NoisyBackwardExponentialFunction : autograd.SingleTensorFunction<NoisyBackwardExponentialFunction>
+internal sealed class NoisyBackwardExponentialFunction : BinaryFunction<NoisyBackwardExponentialFunction>
 {
-    public override string Name => nameof(NoisyBackwardExponentialFunction);
-
-    public static Tensor apply(Tensor x, Tensor beta) => apply_internal(x, beta)[0];
-
-    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars)
+    private NoisyBackwardExponentialFunction() : base("x", "beta")
     {
-        Tensor x = (Tensor)vars[0], beta = (Tensor)vars[1];
+    }
+
+    protected override Tensor forward(FunctionContext ctx, Tensor x, Tensor beta)
+    {
         var y = x.mul(beta).neg_().exp_();
-        ctx.save_for_backward([x, beta, y]);
+        ctx.save_for_backward(x, beta, y);
         return y;
     }
 
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output)
+    protected override (Tensor? x, Tensor? parameter) backward(FunctionContext ctx, Tensor grad_output)
     {
-        var saved = ctx.get_saved_variables();
-        Tensor x = saved[0], beta = saved[1], y = saved[2];
+        var (x, beta, y) = ctx.saved_tensors;
         var gy = grad_output * y * (1 + 1e-9 * rand_like(y));
-        return [gy * -beta, (gy * x).sum().neg()];
+        return (gy * -beta, (gy * x).sum().neg());
     }
 }
