@@ -5,10 +5,11 @@ using System.Runtime.InteropServices;
 namespace Interop.Benchmarks;
 
 /// <summary>
-/// Valgrind's callgrind from inside the process it runs: whether it is running, and the instructions that every
-/// thread executes during a block of code, read exactly from a dump that callgrind writes when asked to (a client
-/// request, as <c>valgrind/callgrind.h</c> makes them). Also the command line and environment that run this program
-/// under callgrind with everything that could make two counts of the same code differ pinned down.
+/// Valgrind's callgrind from inside the process it runs: whether it is running, switching its instrumentation on for
+/// a measurement, and the instructions that every thread executes during a block of code, read exactly from a dump that
+/// callgrind writes when asked to (client requests, as <c>valgrind/callgrind.h</c> makes them). Also the command line
+/// and environment that run this program under callgrind with everything that could make two counts of the same code
+/// differ pinned down.
 /// </summary>
 /// <remarks>
 /// A client request is a marker instruction sequence that valgrind recognises while it translates code, so it must be
@@ -21,10 +22,13 @@ public static class Callgrind
     private const string OutFileVariable = "INTEROP_CALLGRIND_OUT_FILE";
 
     // Request codes from valgrind.h and callgrind.h: VG_USERREQ__RUNNING_ON_VALGRIND, and
-    // VG_USERREQ_TOOL_BASE('C','T') + 1 and + 3 for VG_USERREQ__ZERO_STATS and VG_USERREQ__DUMP_STATS_AT.
+    // VG_USERREQ_TOOL_BASE('C','T') + 1, + 3, + 4 and + 5 for VG_USERREQ__ZERO_STATS, VG_USERREQ__DUMP_STATS_AT,
+    // VG_USERREQ__START_INSTRUMENTATION and VG_USERREQ__STOP_INSTRUMENTATION.
     private const ulong RunningOnValgrindRequest = 0x1001;
     private const ulong ZeroStatsRequest = 0x4354_0001;
     private const ulong DumpStatsAtRequest = 0x4354_0003;
+    private const ulong StartInstrumentationRequest = 0x4354_0004;
+    private const ulong StopInstrumentationRequest = 0x4354_0005;
 
     /// <summary>
     /// VALGRIND_DO_CLIENT_REQUEST_EXPR for amd64 as a function <c>ulong request(ulong* args, ulong fallback)</c>:
@@ -50,15 +54,37 @@ public static class Callgrind
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate ulong ClientRequest(ulong[] arguments, ulong fallback);
 
+    /// <summary>Whether this platform can make client requests: Linux on x86-64, the only code above.</summary>
+    public static bool IsSupported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+
     /// <summary>True when this process runs under valgrind (any tool).</summary>
     public static bool IsRunning => Request(RunningOnValgrindRequest, 0) != 0;
 
     /// <summary>
-    /// The instructions that all threads of this process execute while <paramref name="block"/> runs: callgrind's
-    /// counters are zeroed, the block runs, and callgrind dumps them to a file that is read back. Requires a process
-    /// started by <see cref="StartInfo"/>.
+    /// Runs <paramref name="measurement"/> with callgrind's instrumentation on. <see cref="StartInfo"/> starts the
+    /// process without it, which runs start-up (loading libtorch, compiling methods) several times faster; only code
+    /// that runs instrumented is counted, and switching it on or off changes no count, only speed.
     /// </summary>
-    public static long Instructions(Action block)
+    public static void Instrumented(Action measurement)
+    {
+        Request(StartInstrumentationRequest, 0);
+        try
+        {
+            measurement();
+        }
+        finally
+        {
+            Request(StopInstrumentationRequest, 0);
+        }
+    }
+
+    /// <summary>
+    /// Counts what all threads of this process execute while <paramref name="block"/> runs: callgrind's counters are
+    /// zeroed, the block runs, and callgrind dumps them to a file, whose path this returns. Read it with
+    /// <see cref="CallgrindDump.Read"/> once instrumentation is off: parsing it instrumented takes longer than the block.
+    /// Requires a process started by <see cref="StartInfo"/>, inside <see cref="Instrumented"/>.
+    /// </summary>
+    public static string Count(Action block)
     {
         string outFile = Environment.GetEnvironmentVariable(OutFileVariable)
             ?? throw new InvalidOperationException($"{OutFileVariable} is not set: start this process with {nameof(Callgrind)}.{nameof(StartInfo)}.");
@@ -75,13 +101,13 @@ public static class Callgrind
         {
             Marshal.FreeHGlobal(label);
         }
-        return TotalInstructions($"{outFile}.{++dumps}");
+        return $"{outFile}.{++dumps}";
     }
 
     /// <summary>
     /// Runs <paramref name="program"/> with <paramref name="arguments"/> under callgrind, counting every thread
-    /// together, with its dumps and valgrind's log in <paramref name="directory"/>, in an environment that makes counts
-    /// repeatable: no tiered compilation (each method is compiled once, fully optimised, when first called), no
+    /// together, instrumentation off until <see cref="Instrumented"/> turns it on, with its dumps and valgrind's log in
+    /// <paramref name="directory"/>, in an environment that makes counts repeatable: no tiered compilation (each method is compiled once, fully optimised, when first called), no
     /// ReadyToRun code (so that framework and application code are compiled alike), a non-concurrent workstation GC
     /// with a gen0 budget large enough that no collection starts inside a measured block, and one OpenMP thread.
     /// </summary>
@@ -91,6 +117,7 @@ public static class Callgrind
         foreach (string option in new[]
         {
             "--tool=callgrind",
+            "--instr-atstart=no",
             $"--callgrind-out-file={Path.Combine(directory, "callgrind.out")}",
             $"--log-file={LogFile(directory)}",
             program,
@@ -117,19 +144,6 @@ public static class Callgrind
     /// <summary>Where valgrind's own messages go for a run in <paramref name="directory"/>.</summary>
     public static string LogFile(string directory) => Path.Combine(directory, "valgrind.log");
 
-    /// <summary>Reads the <c>totals:</c> line of a callgrind dump: the instructions (event Ir) of all threads.</summary>
-    private static long TotalInstructions(string dumpFile)
-    {
-        if (!File.Exists(dumpFile))
-            throw new InvalidOperationException($"callgrind wrote no dump {dumpFile}: is the tool callgrind, and are its dumps numbered as expected?");
-        foreach (string line in File.ReadLines(dumpFile))
-        {
-            if (line.StartsWith("totals:", StringComparison.Ordinal))
-                return long.Parse(line["totals:".Length..].Trim().Split(' ')[0]);
-        }
-        throw new InvalidOperationException($"{dumpFile} has no 'totals:' line.");
-    }
-
     private static ulong Request(ulong code, ulong argument)
     {
         var call = request.Value;
@@ -139,7 +153,7 @@ public static class Callgrind
     /// <summary>Copies <see cref="ClientRequestCode"/> into an executable page, or null where that code cannot run.</summary>
     private static ClientRequest? MakeClientRequest()
     {
-        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
+        if (!IsSupported)
             return null;
         const int ProtRead = 1, ProtWrite = 2, ProtExec = 4, MapPrivate = 2, MapAnonymous = 0x20;
         const nuint PageSize = 4096;

@@ -2,16 +2,25 @@ namespace Interop.Benchmarks;
 
 /// <summary>
 /// Counts the instructions of one call under callgrind without start-up cost. After a warm-up (every method compiled,
-/// libtorch's lazily made state made), pairs of blocks of n and 5n calls are counted, each block from an empty gen0 to
-/// a full collection with finalizers run, so that the garbage it leaves, and the finalizers that garbage needs, are paid
-/// inside the block that made it. Each pair gives (longer − shorter) / 4n: what the two blocks share (collecting the
-/// live heap, the zero and dump requests) cancels.
+/// libtorch's lazily made state made), pairs of blocks of n and 5n calls are counted, each block from an empty heap,
+/// followed by a full compacting collection with finalizers run, counted too: the garbage a block leaves, and the
+/// finalizers it needs, are paid by the block that made it. Each pair gives (longer − shorter) / 4n: what the two
+/// blocks share (collecting the live heap, the zero and dump requests) cancels. Callgrind instruments only the counted
+/// blocks (and one block before them that settles the measuring code), which keeps the rest of the run fast.
 /// </summary>
 /// <remarks>
+/// <para>
+/// The collections are compacting because the runtime otherwise chooses between compacting and sweeping from the
+/// heap's history, and a choice that depended on what ran before would move the count of the same calls by several
+/// thousand instructions.
+/// </para>
+/// <para>
 /// One block's count is exact, but the same calls cost a little more or less depending on where the C heap and the
 /// graph nodes happen to lie: glibc's malloc walks different bins, and libtorch's autograd engine keeps nodes in hash
 /// tables keyed by address. Those addresses drift as a process runs and differ between processes, so the pairs' figures
-/// scatter by a few tenths of a percent; their median is the figure reported, and the lowest and highest are kept.
+/// scatter by a few tenths of a percent. The median pair (the upper of the two middle ones when the count is even) is
+/// reported, with its breakdown by place and its allocations; the lowest and highest pairs' figures are kept.
+/// </para>
 /// </remarks>
 public static class InstructionCounter
 {
@@ -25,48 +34,82 @@ public static class InstructionCounter
         ArgumentOutOfRangeException.ThrowIfLessThan(pairs, 1);
         for (int i = 0; i < 20; i++)
             call();
-        Block(call, calls / 5); // compiles and settles the measuring code too, whose first run costs more
-        double difference = calls - calls / 5;
-        var figures = new double[pairs];
-        double allocated = 0;
-        for (int pair = 0; pair < pairs; pair++)
+        var counted = new (Block Shorter, Block Longer)[pairs];
+        Callgrind.Instrumented(() =>
         {
-            var shorter = Block(call, calls / 5);
-            var longer = Block(call, calls);
-            figures[pair] = (longer.Instructions - shorter.Instructions) / difference;
-            allocated = (longer.Allocated - shorter.Allocated) / difference;
-        }
-        Array.Sort(figures);
-        double median = pairs % 2 == 1 ? figures[pairs / 2] : (figures[pairs / 2 - 1] + figures[pairs / 2]) / 2;
-        return new InstructionCount(median, figures[0], figures[^1], allocated, calls, pairs);
+            Count(call, calls / 5); // settles the measuring code too, whose first run costs more
+            for (int pair = 0; pair < pairs; pair++)
+                counted[pair] = (Count(call, calls / 5), Count(call, calls));
+        });
+        double difference = calls - calls / 5;
+        var figures = counted
+            .Select(pair => new PairFigure(BlockCounts.Read(pair.Shorter), BlockCounts.Read(pair.Longer), difference))
+            .OrderBy(figure => figure.Instructions)
+            .ToArray();
+        var median = figures[pairs / 2];
+        return new InstructionCount(median.Instructions, figures[0].Instructions, figures[^1].Instructions, median.ByPlace,
+            median.Collection, median.AllocatedBytes, calls, pairs);
     }
 
-    private static (long Instructions, long Allocated) Block(Action call, int calls)
+    /// <summary>One block: the dumps of its calls and of the collection after them, and the managed bytes the calls allocated.</summary>
+    private readonly record struct Block(string CallsDump, string CollectionDump, long Allocated);
+
+    /// <summary>A block's dumps, read.</summary>
+    private sealed record BlockCounts(CallgrindDump Calls, CallgrindDump Collection, long Allocated)
+    {
+        /// <summary>Reads both dumps and deletes them: a run makes hundreds, about half a megabyte each.</summary>
+        public static BlockCounts Read(Block block) => new(ReadAndDelete(block.CallsDump), ReadAndDelete(block.CollectionDump), block.Allocated);
+
+        public long Total => Calls.Total + Collection.Total;
+
+        public long At(string place) => Calls.ByPlace[place] + Collection.ByPlace[place];
+
+        private static CallgrindDump ReadAndDelete(string dumpFile)
+        {
+            var dump = CallgrindDump.Read(dumpFile);
+            File.Delete(dumpFile);
+            return dump;
+        }
+    }
+
+    /// <summary>What one pair of blocks gives per call.</summary>
+    private sealed class PairFigure(BlockCounts shorter, BlockCounts longer, double difference)
+    {
+        public double Instructions { get; } = (longer.Total - shorter.Total) / difference;
+
+        public double Collection { get; } = (longer.Collection.Total - shorter.Collection.Total) / difference;
+
+        public double AllocatedBytes { get; } = (longer.Allocated - shorter.Allocated) / difference;
+
+        public IReadOnlyDictionary<string, double> ByPlace { get; } =
+            CallgrindDump.Places.ToDictionary(p => p, p => (longer.At(p) - shorter.At(p)) / difference);
+    }
+
+    private static Block Count(Action call, int calls)
     {
         CollectEverything();
         int collectionsBefore = GC.CollectionCount(0);
-        long allocated = 0;
-        long instructions = Callgrind.Instructions(() =>
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        string callsDump = Callgrind.Count(() =>
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < calls; i++)
                 call();
-            CollectEverything();
-            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         });
-        // A collection that the allocation budget started inside the block would land in one block of a pair and not
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        string collectionDump = Callgrind.Count(CollectEverything);
+        // A collection that the allocation budget started among the calls would land in one block of a pair and not
         // in the other, and the difference would no longer be per call; CollectEverything makes exactly two.
         int collections = GC.CollectionCount(0) - collectionsBefore;
         if (collections != 2)
             throw new InvalidOperationException($"{collections - 2} garbage collection(s) started inside a block of {calls} calls: raise DOTNET_GCgen0size.");
-        return (instructions, allocated);
+        return new Block(callsDump, collectionDump, allocated);
     }
 
-    /// <summary>Collects every generation, runs the finalizers of what it found, and collects what they released.</summary>
+    /// <summary>Collects and compacts every generation, runs the finalizers of what it found, and collects what they released.</summary>
     private static void CollectEverything()
     {
-        GC.Collect();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
-        GC.Collect();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 }

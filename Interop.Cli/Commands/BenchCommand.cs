@@ -28,15 +28,19 @@ internal sealed class BenchCommand : ICommand
         ["json"] = "print the results as JSON",
         ["alone="] = "MODULE:SHAPE:hand|twin, e.g. Softmax:256x1024:twin: time that one alone in this process instead",
         ["threads="] = "intra-op threads for --alone (default 1)",
-        ["instructions"] = "count instructions per forward+backward under valgrind's callgrind instead (1 thread, x of [8] and [4096]; about 10 minutes)",
+        ["instructions"] = "count instructions per forward+backward under valgrind's callgrind instead (1 thread, x of [8] and [4096]; about 4 minutes)",
     };
 
     public int Run(ParsedOptions options, TextWriter output)
     {
+        if (options.Flag("instructions"))
+        {
+            if (options.Flag("full") || options.Value("alone") is not null || options.Value("threads") is not null)
+                throw new UsageException("--instructions counts with 1 thread at its own sizes; it takes none of --full, --alone and --threads.");
+            return Callgrind.IsRunning ? CountInstructions(options.Flag("json"), output) : RunUnderCallgrind(options.Flag("json"), output);
+        }
         if (options.Value("alone") is { } alone)
             return RunAlone(alone, options.Int("threads", 1, 1, 256), options.Flag("json"), output);
-        if (options.Flag("instructions"))
-            return Callgrind.IsRunning ? CountInstructions(options.Flag("json"), output) : RunUnderCallgrind(options.Flag("json"), output);
         bool full = options.Flag("full");
         int rounds = full ? 61 : 21;
         var block = TimeSpan.FromMilliseconds(full ? 4 : 2);
@@ -83,39 +87,45 @@ internal sealed class BenchCommand : ICommand
     }
 
     /// <summary>
-    /// Runs this command again under callgrind (see <see cref="Callgrind.StartInfo"/>), where it counts, and relays
-    /// what it prints.
+    /// Runs this command again under callgrind (see <see cref="Callgrind.StartInfo"/>), where it counts
+    /// (<see cref="CountInstructions"/>), and relays what it prints. A failure is one line, with the child's last error
+    /// line and valgrind's log, which is then kept.
     /// </summary>
     private static int RunUnderCallgrind(bool json, TextWriter output)
     {
+        if (!Callgrind.IsSupported)
+            throw new UsageException("--instructions needs Linux on x86-64, where valgrind's client requests are made here.");
         string host = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this process is unknown.");
         var arguments = new List<string>();
         if (Path.GetFileNameWithoutExtension(host) == "dotnet")
             arguments.Add(typeof(BenchCommand).Assembly.Location);
         arguments.AddRange(json ? ["bench", "--instructions", "--json"] : ["bench", "--instructions"]);
         var directory = Directory.CreateTempSubdirectory("interop-callgrind-");
-        try
+        var startInfo = Callgrind.StartInfo(host, arguments, directory.FullName);
+        startInfo.RedirectStandardOutput = true;
+        startInfo.RedirectStandardError = true;
+        int exitCode;
+        string lastError;
+        using (var child = StartOrExplain(startInfo, directory))
         {
-            var startInfo = Callgrind.StartInfo(host, arguments, directory.FullName);
-            startInfo.RedirectStandardOutput = true;
-            using var child = StartOrExplain(startInfo);
+            var errors = child.StandardError.ReadToEndAsync();
             while (child.StandardOutput.ReadLine() is { } line)
                 output.WriteLine(line);
             child.WaitForExit();
-            if (child.ExitCode == 0)
-                return 0;
-            output.WriteLine($"bench --instructions failed under valgrind (exit code {child.ExitCode}); the end of its log, {Callgrind.LogFile(directory.FullName)}:");
-            foreach (string line in File.Exists(Callgrind.LogFile(directory.FullName)) ? File.ReadLines(Callgrind.LogFile(directory.FullName)).TakeLast(20) : [])
-                output.WriteLine(line);
-            return 1;
+            exitCode = child.ExitCode;
+            lastError = LastLine(errors.Result);
         }
-        finally
+        if (exitCode == 0)
         {
             directory.Delete(recursive: true);
+            return 0;
         }
+        string log = Callgrind.LogFile(directory.FullName);
+        string cause = lastError.Length > 0 ? lastError : File.Exists(log) ? LastLine(File.ReadAllText(log)) : "";
+        throw new CommandFailedException($"the count under valgrind failed (exit code {exitCode}){(cause.Length > 0 ? $": {cause}" : "")}; valgrind's log: {log}");
     }
 
-    private static Process StartOrExplain(ProcessStartInfo startInfo)
+    private static Process StartOrExplain(ProcessStartInfo startInfo, DirectoryInfo directory)
     {
         try
         {
@@ -123,70 +133,35 @@ internal sealed class BenchCommand : ICommand
         }
         catch (Win32Exception)
         {
+            directory.Delete(recursive: true);
             throw new UsageException("--instructions runs valgrind, which is not on PATH (Debian: apt-get install valgrind).");
         }
     }
 
-    /// <summary>The counting itself, in the process that callgrind runs: every pass-through, then every module, per shape.</summary>
+    private static string LastLine(string text) =>
+        text.Split('\n').Select(line => line.Trim()).LastOrDefault(line => line.Length > 0) ?? "";
+
+    /// <summary>The counting itself, in the process that callgrind runs.</summary>
     private static int CountInstructions(bool json, TextWriter output)
     {
-        set_num_threads(1);
-        var passThroughs = new List<PassThroughInstructions>();
-        var comparisons = new List<InstructionComparison>();
-        foreach (var shape in InstructionShapes)
-        {
-            using (var workload = new Workload(ModuleMap.All[0], shape))
-            {
-                foreach (var passThrough in PassThrough.All)
-                    passThroughs.Add(new(passThrough.Name, shape, InstructionCounter.PerCall(() => workload.PassThrough(passThrough), InstructionCalls, InstructionPairs)));
-            }
-            foreach (var map in ModuleMap.All)
-            {
-                using var workload = new Workload(map, shape);
-                comparisons.Add(new(map.Name, shape,
-                    InstructionCounter.PerCall(() => workload.ForwardBackward(Implementation.HandWritten), InstructionCalls, InstructionPairs),
-                    InstructionCounter.PerCall(() => workload.ForwardBackward(Implementation.Twin), InstructionCalls, InstructionPairs)));
-            }
-        }
+        var report = InstructionReport.Measure(InstructionShapes, InstructionCalls, InstructionPairs);
         if (json)
         {
-            var report = new { dtype = "float32", threads = 1, environment = Callgrind.DeterministicEnvironment.ToDictionary(v => v.Name, v => v.Value), passThroughs, comparisons };
-            output.WriteLine(JsonSerializer.Serialize(report, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
+            var document = new { dtype = "float32", threads = 1, environment = Callgrind.DeterministicEnvironment.ToDictionary(v => v.Name, v => v.Value), report };
+            output.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
         }
         else
         {
-            WriteInstructionTable(output, passThroughs, comparisons);
+            report.WriteMarkdown(output);
         }
         return 0;
     }
-
-    private static void WriteInstructionTable(TextWriter output, List<PassThroughInstructions> passThroughs, List<InstructionComparison> comparisons)
-    {
-        output.WriteLine("Thousands of instructions per forward+backward (valgrind --tool=callgrind, every thread), float32, 1 thread: the median");
-        output.WriteLine($"of {InstructionPairs} pairs of blocks of {InstructionCalls / 5} and {InstructionCalls} calls, each block ended by a full collection with finalizers, the pair");
-        output.WriteLine("differenced; lowest–highest pair in brackets. ratio = hand-written / twin. B = managed bytes allocated per call on the");
-        output.WriteLine($"calling thread. Environment: {string.Join(' ', Callgrind.DeterministicEnvironment.Select(v => $"{v.Name}={v.Value}"))}.");
-        output.WriteLine();
-        output.WriteLine($"{"pass-through",-25}{"x",-9}{"k instructions",24}{"B",7}");
-        foreach (var p in passThroughs)
-            output.WriteLine($"{p.PassThrough,-25}{Workload.FormatShape(p.Shape),-9}{Thousands(p.Count),24}{p.Count.AllocatedBytes,7:F0}");
-        output.WriteLine();
-        output.WriteLine($"{"module",-17}{"x",-9}{"hand-written",24}{"twin",24}{"ratio",7}{"hand B",8}{"twin B",8}");
-        foreach (var c in comparisons)
-        {
-            output.WriteLine($"{c.Module,-17}{Workload.FormatShape(c.Shape),-9}{Thousands(c.HandWritten),24}{Thousands(c.Twin),24}" +
-                $"{c.Ratio,7:F2}{c.HandWritten.AllocatedBytes,8:F0}{c.Twin.AllocatedBytes,8:F0}");
-        }
-    }
-
-    private static string Thousands(InstructionCount count) =>
-        $"{count.Instructions / 1000:F1} ({count.Lowest / 1000:F1}–{count.Highest / 1000:F1})";
 
     private static void WriteTable(TextWriter output, int rounds, string loadBefore, List<Comparison> results)
     {
         output.WriteLine($"Forward+backward, hand-written Function vs autograd of its twin: float32, medians of {rounds} interleaved rounds.");
         output.WriteLine("ratio = hand-written time / twin time (below 1.00: hand-written is faster). floor = the same ratio for a Function");
-        output.WriteLine("that does no arithmetic (TorchSharp's fixed cost per call). bandwidth = the hand-written pass's necessary bytes");
+        output.WriteLine("that does no arithmetic (the runtime's fixed cost per call). bandwidth = the hand-written pass's necessary bytes");
         output.WriteLine("per second as a fraction of a clone of x's. held = native KB kept from forward to backward beyond x and y: by the");
         output.WriteLine("graph (forward's temporaries released) / in the caller's dispose scope (temporaries alive until it ends).");
         output.WriteLine($"Load average before: {loadBefore}; after: {LoadAverage()}.");
