@@ -81,7 +81,7 @@ public sealed record InstructionReport(int Calls, int Pairs, IReadOnlyList<PassT
     private static void WritePlaces(TextWriter output, string what, long[] shape, double total, Func<string, double> place, double collection) =>
         output.WriteLine($"| {what} | {Workload.FormatShape(shape)} | {Thousands(total)} | {string.Join(" | ", CallgrindDump.Places.Select(p => Thousands(place(p))))} | {Thousands(collection)} |");
 
-    private static string Thousands(double instructions) => $"{instructions / 1000:F1}";
+    private static string Thousands(double instructions) => $"{Math.Round(instructions / 1000, 1) + 0.0:F1}"; // + 0.0 turns a rounded −0 into 0
 
     private static string Range(InstructionCount count) => $"{Thousands(count.Lowest)}–{Thousands(count.Highest)}";
 }

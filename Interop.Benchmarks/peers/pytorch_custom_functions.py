@@ -1,19 +1,20 @@
 #!/usr/bin/python3
 """PyTorch's peers of Interop's Functions: the five maps of the problem set as Python torch.autograd.Function
-subclasses with hand-written backward, against the same maps composed of built-in operations (autograd), measured
-forward+backward the way `bench --instructions` measures Interop (docs/benchmarks.md, "Instructions per call").
+subclasses with hand-written backward, against the same maps composed of built-in operations (autograd), counted in
+instructions per forward+backward the way `bench --instructions` counts Interop (docs/benchmarks.md, "Instructions per
+call"):
 
-    /usr/bin/python3 Interop.Benchmarks/peers/pytorch_custom_functions.py --instructions   # callgrind, a few minutes
-    /usr/bin/python3 Interop.Benchmarks/peers/pytorch_custom_functions.py --time           # interleaved medians
+    /usr/bin/python3 Interop.Benchmarks/peers/pytorch_custom_functions.py          # Markdown tables, about 3 minutes
+    /usr/bin/python3 Interop.Benchmarks/peers/pytorch_custom_functions.py --json
 
-Run it with the Python that has PyTorch (Debian's python3-torch, 1.13, is /usr/bin/python3 here). Before measuring,
-every hand-written backward is checked against autograd of its composite, first order, in float64.
+Run it with the Python that has PyTorch (Debian's python3-torch, 1.13, is /usr/bin/python3 here); it needs valgrind.
+Before counting, every hand-written backward is checked against autograd of its composite, first order, in float64.
 
-Instructions: the script runs itself again under `valgrind --tool=callgrind` and counts, per contender, pairs of blocks
-of n and 5n calls from zeroed counters to a dump (callgrind's client requests), each block ended by a garbage
-collection; a pair's difference over 4n is one call, every thread included, and the median over five pairs is
-reported. Time: contenders alternate in blocks of about 2 ms, round after round, and each figure is the median over
-the rounds.
+The script runs itself again under `valgrind --tool=callgrind`, instrumentation off until the counting starts. Per
+contender, after a warm-up, pairs of blocks of n and 5n calls are counted from zeroed counters to a dump (callgrind's
+client requests), each block ended by gc.collect(); a pair's difference over 4n is one call, every thread
+included, and the median over five pairs is reported, with its self cost by place (the interpreter, torch's Python
+binding, libtorch, the C/C++ runtime).
 """
 
 import argparse
@@ -26,7 +27,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
 import torch
 
@@ -34,7 +34,7 @@ SHAPES = [(8,), (4096,)]
 CALLS = 100  # the longer block under callgrind; the shorter one has a fifth of them
 PAIRS = 5  # pairs of blocks under callgrind; the median pair is reported
 OUT_FILE_VARIABLE = "INTEROP_CALLGRIND_OUT_FILE"
-DETERMINISTIC_ENVIRONMENT = {"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+DETERMINISTIC_ENVIRONMENT = {"PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
 
 
 # The maps, with the derivatives their backward passes evaluate; g = ∂E/∂y.
@@ -214,7 +214,63 @@ CLIENT_REQUEST_CODE = bytes([
     0x48, 0x89, 0xD0,        # mov rax, rdx
     0xC3,                    # ret
 ])
-RUNNING_ON_VALGRIND, ZERO_STATS, DUMP_STATS_AT = 0x1001, 0x43540001, 0x43540003
+RUNNING_ON_VALGRIND = 0x1001
+ZERO_STATS, DUMP_STATS_AT, START_INSTRUMENTATION, STOP_INSTRUMENTATION = 0x43540001, 0x43540003, 0x43540004, 0x43540005
+PLACES = ["Python", "torch's Python binding", "libtorch", "C/C++ runtime"]
+
+
+def place_of(object_file):
+    """Where code runs: the interpreter, torch's Python binding (_C, libtorch_python), libtorch (libtorch_cpu, c10,
+    OpenMP, BLAS), or the C/C++ runtime (libc, libm, libstdc++, the loader) for the rest."""
+    name = os.path.basename(object_file)
+    if name.startswith(("python3", "libpython")):
+        return "Python"
+    if name.startswith(("libtorch_python", "_C.")):
+        return "torch's Python binding"
+    if name.startswith(("libtorch", "libc10", "libgomp", "libopenblas", "libblas", "liblapack", "libsleef", "libdnnl", "libmkl")):
+        return "libtorch"
+    return "C/C++ runtime"
+
+
+def read_dump(path):
+    """(total, self instructions per place) of a callgrind dump, as Interop.Benchmarks' CallgrindDump.Read."""
+    names, by_place, place, positions, call_cost_next, total = {}, dict.fromkeys(PLACES, 0), "C/C++ runtime", 1, False, None
+
+    def object_name(text):
+        if not text.startswith("("):
+            return text
+        close = text.index(")")
+        key, rest = text[:close + 1], text[close + 1:].strip()
+        if rest:
+            names[key] = rest
+        return names[key]
+
+    with open(path) as dump:
+        for line in dump:
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            if line[0].isdigit() or line[0] in "+-*":
+                if call_cost_next:
+                    call_cost_next = False
+                    continue
+                fields = line.split()
+                if len(fields) > positions:
+                    by_place[place] += int(fields[positions])
+            elif line.startswith("ob="):
+                place = place_of(object_name(line[3:]))
+            elif line.startswith("cob="):
+                object_name(line[4:])
+            elif line.startswith("calls="):
+                call_cost_next = True
+            elif line.startswith("positions:"):
+                positions = len(line.split()) - 1
+            elif line.startswith("totals:"):
+                total = int(line.split()[1])
+    if total is None or total == 0 or sum(by_place.values()) != total:
+        raise RuntimeError(f"{path}: no usable totals line (is callgrind's instrumentation on?)")
+    os.remove(path)
+    return total, by_place
 
 
 class Callgrind:
@@ -232,134 +288,128 @@ class Callgrind:
     def is_running(self):
         return self.request(RUNNING_ON_VALGRIND) != 0
 
-    def instructions(self, block):
-        """Instructions of every thread while block() runs, from the dump callgrind writes at the end of it."""
+    def count(self, block):
+        """Zeroes the counters, runs block(), dumps: returns the dump's path, to be read once instrumentation is off."""
         label = ctypes.create_string_buffer(b"block")
         self.request(ZERO_STATS)
         block()
         self.request(DUMP_STATS_AT, ctypes.addressof(label))
         self._dumps += 1
-        with open(f"{os.environ[OUT_FILE_VARIABLE]}.{self._dumps}") as dump:
-            for line in dump:
-                if line.startswith("totals:"):
-                    return int(line.split()[1])
-        raise RuntimeError(f"dump {self._dumps} has no totals line")
+        return f"{os.environ[OUT_FILE_VARIABLE]}.{self._dumps}"
 
 
 def count_per_call(callgrind, call, calls=CALLS, pairs=PAIRS):
     """The median over pairs of (longer − shorter) / 4n for blocks of n and 5n calls, after a warm-up (and a warm-up
-    block for the measuring code), as Interop.Benchmarks' InstructionCounter."""
+    block for the measuring code), as Interop.Benchmarks' InstructionCounter; with the median pair's self cost by place.
+    Reference counting frees a call's tensors inside the call, so the collection that ends each block only looks for
+    cycles; it is counted with the block."""
     def block(n):
         def run():
             for _ in range(n):
                 call()
             gc.collect()
         gc.collect()
-        return callgrind.instructions(run)
+        return callgrind.count(run)
+
     for _ in range(20):
         call()
+    callgrind.request(START_INSTRUMENTATION)
     block(calls // 5)
+    counted = [(block(calls // 5), block(calls)) for _ in range(pairs)]
+    callgrind.request(STOP_INSTRUMENTATION)
+    difference = calls - calls // 5
     figures = []
-    for _ in range(pairs):
-        shorter, longer = block(calls // 5), block(calls)
-        figures.append((longer - shorter) / (calls - calls // 5))
-    return sorted(figures)[pairs // 2]
+    for shorter, longer in counted:
+        (shorter_total, shorter_places), (longer_total, longer_places) = read_dump(shorter), read_dump(longer)
+        figures.append({
+            "instructions": (longer_total - shorter_total) / difference,
+            "by_place": {p: (longer_places[p] - shorter_places[p]) / difference for p in PLACES},
+        })
+    figures.sort(key=lambda f: f["instructions"])
+    return dict(figures[pairs // 2], lowest=figures[0]["instructions"], highest=figures[-1]["instructions"])
 
 
-def measure_instructions():
+def measure():
     callgrind = Callgrind()
     torch.set_num_threads(1)
     gc.disable()  # collections only where count_per_call asks for them, so that each falls inside one block
     rows = []
     for shape in SHAPES:
         for (row, column), call in contenders(shape):
-            rows.append({"row": row, "column": column, "shape": list(shape), "instructions": count_per_call(callgrind, call)})
+            rows.append(dict(row=row, column=column, shape=list(shape), **count_per_call(callgrind, call)))
     return rows
 
 
 def run_under_callgrind(json_output):
     if shutil.which("valgrind") is None:
-        raise SystemExit("--instructions runs valgrind, which is not on PATH (Debian: apt-get install valgrind).")
+        raise SystemExit("this script runs valgrind, which is not on PATH (Debian: apt-get install valgrind).")
     with tempfile.TemporaryDirectory(prefix="pytorch-callgrind-") as directory:
         out_file = os.path.join(directory, "callgrind.out")
         log_file = os.path.join(directory, "valgrind.log")
         environment = dict(os.environ, **DETERMINISTIC_ENVIRONMENT, **{OUT_FILE_VARIABLE: out_file})
-        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", f"--log-file={log_file}",
-                   sys.executable, os.path.abspath(__file__), "--instructions"] + (["--json"] if json_output else [])
-        child = subprocess.run(command, env=environment)
+        command = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out_file}", f"--log-file={log_file}",
+                   sys.executable, os.path.abspath(__file__)] + (["--json"] if json_output else [])
+        child = subprocess.run(command, env=environment, stderr=subprocess.PIPE, text=True)
         if child.returncode != 0:
-            with open(log_file) as log:
-                sys.stderr.write("".join(log.readlines()[-20:]))
-            raise SystemExit(f"the run under valgrind failed with exit code {child.returncode}; the end of its log is above")
+            lines = [line for line in child.stderr.splitlines() if line.strip()]
+            if not lines and os.path.exists(log_file):
+                with open(log_file) as log:
+                    lines = [line for line in log.read().splitlines() if line.strip()]
+            raise SystemExit(f"the count under valgrind failed (exit code {child.returncode}): {lines[-1] if lines else 'no message'}")
 
 
-def measure_time(rounds=21, block_seconds=0.002):
-    """Medians over rounds of interleaved blocks, one block per contender per round, the order rotating."""
-    torch.set_num_threads(1)
-    rows = []
-    for shape in SHAPES:
-        named = list(contenders(shape))
-        calls = []
-        for _, call in named:
-            for _ in range(20):
-                call()
-            once = min(timed(call, 1) for _ in range(5))
-            calls.append(max(1, int(block_seconds / once)))
-        times = [[] for _ in named]
-        for round_ in range(rounds):
-            for k in range(len(named)):
-                i = (k + round_) % len(named)
-                times[i].append(timed(named[i][1], calls[i]))
-        for ((row, column), _), samples in zip(named, times):
-            rows.append({"row": row, "column": column, "shape": list(shape), "microseconds": sorted(samples)[rounds // 2] * 1e6})
-    return rows
+def thousands(value):
+    return f"{round(value / 1000, 1) + 0.0:.1f}"  # + 0.0 turns a rounded -0.0 into 0.0
 
 
-def timed(call, calls):
-    start = time.perf_counter()
-    for _ in range(calls):
-        call()
-    return (time.perf_counter() - start) / calls
-
-
-def write_table(rows, quantity, unit_format, heading):
-    print(heading)
-    print(f"PyTorch {torch.__version__}, float32, 1 thread (torch.set_num_threads(1)), forward+backward with torch.autograd.grad.")
+def write_markdown(rows):
+    print("Instructions per forward+backward (`torch.autograd.grad` of ⟨g, y⟩ with respect to x and the parameter), in thousands:")
+    print(f"valgrind --tool=callgrind, every thread counted, PyTorch {torch.__version__} (Debian), float32, torch.set_num_threads(1). Each figure")
+    print(f"is the median of {PAIRS} pairs of blocks of {CALLS // 5} and {CALLS} calls, each block ended by gc.collect() (counted) and the pair")
+    print(f"differenced; the range is the lowest and highest pair. Environment: {' '.join(f'`{k}={v}`' for k, v in DETERMINISTIC_ENVIRONMENT.items())}.")
     print()
-    cell = {(r["row"], r["column"], tuple(r["shape"])): r[quantity] for r in rows}
+    cell = {(r["row"], r["column"], tuple(r["shape"])): r for r in rows}
+    print("| pass-through | x | k instructions | range |")
+    print("|---|---|--:|--:|")
     for shape in SHAPES:
         for name in PASS_THROUGHS:
-            print(f"{'pass-through: ' + name:<42}{str(list(shape)):<9}{unit_format(cell[('pass-through', name, shape)]):>14}")
+            r = cell[("pass-through", name, shape)]
+            print(f"| {name} | {list(shape)} | {thousands(r['instructions'])} | {thousands(r['lowest'])}–{thousands(r['highest'])} |")
     print()
-    print(f"{'module':<17}{'x':<9}{'hand-written':>14}{'composite':>14}{'ratio':>7}")
+    print("| module | x | hand-written k | composite k | ratio | hand-written range | composite range |")
+    print("|---|---|--:|--:|--:|--:|--:|")
     for shape in SHAPES:
         for module in FUNCTIONS:
             hand, composite = cell[(module, "hand-written", shape)], cell[(module, "composite", shape)]
-            print(f"{module:<17}{str(list(shape)):<9}{unit_format(hand):>14}{unit_format(composite):>14}{hand / composite:>7.2f}")
+            print(f"| {module} | {list(shape)} | {thousands(hand['instructions'])} | {thousands(composite['instructions'])} | "
+                  f"**{hand['instructions'] / composite['instructions']:.2f}** | {thousands(hand['lowest'])}–{thousands(hand['highest'])} | "
+                  f"{thousands(composite['lowest'])}–{thousands(composite['highest'])} |")
+    print()
+    print("Where they run, in thousands of instructions per call by self cost (the median pair): Python = the interpreter,")
+    print("torch's Python binding = torch._C and libtorch_python, libtorch = libtorch_cpu, c10, OpenMP and BLAS, C/C++ runtime = libc")
+    print("(malloc), libstdc++ and the rest.")
+    print()
+    print(f"| what | x | total | {' | '.join(PLACES)} |")
+    print(f"|---|---|--:|{'--:|' * len(PLACES)}")
+    for r in rows:
+        what = f"pass-through: {r['column']}" if r["row"] == "pass-through" else f"{r['row']} {r['column']}"
+        print(f"| {what} | {r['shape']} | {thousands(r['instructions'])} | {' | '.join(thousands(r['by_place'][p]) for p in PLACES)} |")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--instructions", action="store_true", help="count instructions per call under callgrind")
-    mode.add_argument("--time", action="store_true", help="time in interleaved rounds (medians)")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     arguments = parser.parse_args()
     check_backward()
-    if arguments.instructions and not Callgrind().is_running():
+    callgrind = Callgrind()
+    if not callgrind.is_running():
         run_under_callgrind(arguments.json)
         return
-    if arguments.instructions:
-        rows, quantity, unit_format = measure_instructions(), "instructions", lambda v: f"{v:,.0f}"
-        heading = (f"Instructions per forward+backward (valgrind --tool=callgrind, every thread): the median of {PAIRS} pairs of blocks of "
-                   f"{CALLS // 5} and {CALLS} calls, each ended by gc.collect(), differenced. {' '.join(f'{k}={v}' for k, v in DETERMINISTIC_ENVIRONMENT.items())}.")
-    else:
-        rows, quantity, unit_format = measure_time(), "microseconds", lambda v: f"{v:.1f} µs"
-        heading = "Median time per forward+backward over 21 interleaved rounds of ~2 ms blocks."
+    rows = measure()
     if arguments.json:
-        print(json.dumps({"torch": torch.__version__, "dtype": "float32", "threads": 1, "rows": rows}, indent=2))
+        print(json.dumps({"torch": torch.__version__, "dtype": "float32", "threads": 1, "environment": DETERMINISTIC_ENVIRONMENT, "rows": rows}, indent=2))
     else:
-        write_table(rows, quantity, unit_format, heading)
+        write_markdown(rows)
 
 
 if __name__ == "__main__":
