@@ -21,6 +21,9 @@ public static class Callgrind
     /// <summary>The environment variable through which <see cref="StartInfo"/> tells the child where callgrind dumps.</summary>
     private const string OutFileVariable = "INTEROP_CALLGRIND_OUT_FILE";
 
+    /// <summary>Set by <see cref="StartInfo"/> when the dumps are to be kept (<see cref="KeepsDumps"/>).</summary>
+    private const string KeepDumpsVariable = "INTEROP_CALLGRIND_KEEP_DUMPS";
+
     // Request codes from valgrind.h and callgrind.h: VG_USERREQ__RUNNING_ON_VALGRIND, and
     // VG_USERREQ_TOOL_BASE('C','T') + 1, + 3, + 4 and + 5 for VG_USERREQ__ZERO_STATS, VG_USERREQ__DUMP_STATS_AT,
     // VG_USERREQ__START_INSTRUMENTATION and VG_USERREQ__STOP_INSTRUMENTATION.
@@ -57,6 +60,12 @@ public static class Callgrind
     /// <summary>Whether this platform can make client requests: Linux on x86-64, the only code above.</summary>
     public static bool IsSupported => OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
 
+    /// <summary>
+    /// True when the process that started this one (<see cref="StartInfo"/>) keeps the dumps for analysis by function;
+    /// the JIT then writes a perf map of its code beside them, so that managed frames can be named.
+    /// </summary>
+    public static bool KeepsDumps => Environment.GetEnvironmentVariable(KeepDumpsVariable) == "1";
+
     /// <summary>True when this process runs under valgrind (any tool).</summary>
     public static bool IsRunning => Request(RunningOnValgrindRequest, 0) != 0;
 
@@ -80,11 +89,12 @@ public static class Callgrind
 
     /// <summary>
     /// Counts what all threads of this process execute while <paramref name="block"/> runs: callgrind's counters are
-    /// zeroed, the block runs, and callgrind dumps them to a file, whose path this returns. Read it with
-    /// <see cref="CallgrindDump.Read"/> once instrumentation is off: parsing it instrumented takes longer than the block.
-    /// Requires a process started by <see cref="StartInfo"/>, inside <see cref="Instrumented"/>.
+    /// zeroed, the block runs, and callgrind dumps them to a file, whose path this returns, with
+    /// <paramref name="label"/> in its <c>desc: Trigger:</c> line. Read it with <see cref="CallgrindDump.Read"/> once
+    /// instrumentation is off: parsing it instrumented takes longer than the block. Requires a process started by
+    /// <see cref="StartInfo"/>, inside <see cref="Instrumented"/>.
     /// </summary>
-    public static string Count(Action block)
+    public static string Count(Action block, string label)
     {
         string outFile = Environment.GetEnvironmentVariable(OutFileVariable)
             ?? throw new InvalidOperationException($"{OutFileVariable} is not set: start this process with {nameof(Callgrind)}.{nameof(StartInfo)}.");
@@ -92,14 +102,14 @@ public static class Callgrind
             throw new InvalidOperationException("This process does not run under valgrind.");
         Request(ZeroStatsRequest, 0);
         block();
-        var label = Marshal.StringToHGlobalAnsi($"block {dumps + 1}");
+        var labelText = Marshal.StringToHGlobalAnsi(label);
         try
         {
-            Request(DumpStatsAtRequest, (ulong)label);
+            Request(DumpStatsAtRequest, (ulong)labelText);
         }
         finally
         {
-            Marshal.FreeHGlobal(label);
+            Marshal.FreeHGlobal(labelText);
         }
         return $"{outFile}.{++dumps}";
     }
@@ -109,9 +119,11 @@ public static class Callgrind
     /// together, instrumentation off until <see cref="Instrumented"/> turns it on, with its dumps and valgrind's log in
     /// <paramref name="directory"/>, in an environment that makes counts repeatable: no tiered compilation (each method is compiled once, fully optimised, when first called), no
     /// ReadyToRun code (so that framework and application code are compiled alike), a non-concurrent workstation GC
-    /// with a gen0 budget large enough that no collection starts inside a measured block, and one OpenMP thread.
+    /// with a gen0 budget large enough that no collection starts inside a measured block, and one OpenMP thread. With
+    /// <paramref name="keepDumps"/>, the child keeps its dumps (<see cref="KeepsDumps"/>) and the JIT writes its perf
+    /// map (<c>perf-PID.map</c>) into <paramref name="directory"/> too.
     /// </summary>
-    public static ProcessStartInfo StartInfo(string program, IEnumerable<string> arguments, string directory)
+    public static ProcessStartInfo StartInfo(string program, IEnumerable<string> arguments, string directory, bool keepDumps)
     {
         var startInfo = new ProcessStartInfo("valgrind") { UseShellExecute = false };
         foreach (string option in new[]
@@ -126,6 +138,12 @@ public static class Callgrind
         startInfo.Environment[OutFileVariable] = Path.Combine(directory, "callgrind.out");
         foreach (var (name, value) in DeterministicEnvironment)
             startInfo.Environment[name] = value;
+        if (keepDumps)
+        {
+            startInfo.Environment[KeepDumpsVariable] = "1";
+            startInfo.Environment["DOTNET_PerfMapEnabled"] = "3"; // the perf map only, no jitdump
+            startInfo.Environment["DOTNET_PerfMapJitDumpPath"] = directory;
+        }
         return startInfo;
     }
 

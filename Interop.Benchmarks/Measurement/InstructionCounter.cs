@@ -26,9 +26,10 @@ public static class InstructionCounter
 {
     /// <summary>
     /// Counts <paramref name="call"/> in <paramref name="pairs"/> pairs of blocks, <paramref name="calls"/> calls in
-    /// each longer block.
+    /// each longer block. Each dump is labelled "<paramref name="name"/>|pair P|N calls|calls" or "…|collection" (the
+    /// settling block's pair is 0), and deleted once read unless <see cref="Callgrind.KeepsDumps"/>.
     /// </summary>
-    public static InstructionCount PerCall(Action call, int calls, int pairs)
+    public static InstructionCount PerCall(string name, Action call, int calls, int pairs)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(calls, 5);
         ArgumentOutOfRangeException.ThrowIfLessThan(pairs, 1);
@@ -37,9 +38,9 @@ public static class InstructionCounter
         var counted = new (Block Shorter, Block Longer)[pairs];
         Callgrind.Instrumented(() =>
         {
-            Count(call, calls / 5); // settles the measuring code too, whose first run costs more
+            Count(call, calls / 5, $"{name}|pair 0"); // settles the measuring code too, whose first run costs more
             for (int pair = 0; pair < pairs; pair++)
-                counted[pair] = (Count(call, calls / 5), Count(call, calls));
+                counted[pair] = (Count(call, calls / 5, $"{name}|pair {pair + 1}"), Count(call, calls, $"{name}|pair {pair + 1}"));
         });
         double difference = calls - calls / 5;
         var figures = counted
@@ -57,7 +58,7 @@ public static class InstructionCounter
     /// <summary>A block's dumps, read.</summary>
     private sealed record BlockCounts(CallgrindDump Calls, CallgrindDump Collection, long Allocated)
     {
-        /// <summary>Reads both dumps and deletes them: a run makes hundreds, about half a megabyte each.</summary>
+        /// <summary>Reads both dumps and deletes them unless they are kept: a run makes hundreds, about half a megabyte each.</summary>
         public static BlockCounts Read(Block block) => new(ReadAndDelete(block.CallsDump), ReadAndDelete(block.CollectionDump), block.Allocated);
 
         public long Total => Calls.Total + Collection.Total;
@@ -67,7 +68,8 @@ public static class InstructionCounter
         private static CallgrindDump ReadAndDelete(string dumpFile)
         {
             var dump = CallgrindDump.Read(dumpFile);
-            File.Delete(dumpFile);
+            if (!Callgrind.KeepsDumps)
+                File.Delete(dumpFile);
             return dump;
         }
     }
@@ -85,7 +87,7 @@ public static class InstructionCounter
             CallgrindDump.Places.ToDictionary(p => p, p => (longer.At(p) - shorter.At(p)) / difference);
     }
 
-    private static Block Count(Action call, int calls)
+    private static Block Count(Action call, int calls, string label)
     {
         CollectEverything();
         int collectionsBefore = GC.CollectionCount(0);
@@ -94,9 +96,9 @@ public static class InstructionCounter
         {
             for (int i = 0; i < calls; i++)
                 call();
-        });
+        }, $"{label}|{calls} calls|calls");
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        string collectionDump = Callgrind.Count(CollectEverything);
+        string collectionDump = Callgrind.Count(CollectEverything, $"{label}|{calls} calls|collection");
         // A collection that the allocation budget started among the calls would land in one block of a pair and not
         // in the other, and the difference would no longer be per call; CollectEverything makes exactly two.
         int collections = GC.CollectionCount(0) - collectionsBefore;

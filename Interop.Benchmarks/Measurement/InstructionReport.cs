@@ -25,14 +25,15 @@ public sealed record InstructionReport(int Calls, int Pairs, IReadOnlyList<PassT
             using (var workload = new Workload(ModuleMap.All[0], shape))
             {
                 foreach (var passThrough in PassThrough.All)
-                    passThroughs.Add(new(passThrough.Name, shape, InstructionCounter.PerCall(() => workload.PassThrough(passThrough), calls, pairs)));
+                    passThroughs.Add(new(passThrough.Name, shape, InstructionCounter.PerCall(
+                        $"pass-through: {passThrough.Name} {Workload.FormatShape(shape)}", () => workload.PassThrough(passThrough), calls, pairs)));
             }
             foreach (var map in ModuleMap.All)
             {
                 using var workload = new Workload(map, shape);
                 comparisons.Add(new(map.Name, shape,
-                    InstructionCounter.PerCall(() => workload.ForwardBackward(Implementation.HandWritten), calls, pairs),
-                    InstructionCounter.PerCall(() => workload.ForwardBackward(Implementation.Twin), calls, pairs)));
+                    InstructionCounter.PerCall($"{map.Name} {Workload.FormatShape(shape)} hand-written", () => workload.ForwardBackward(Implementation.HandWritten), calls, pairs),
+                    InstructionCounter.PerCall($"{map.Name} {Workload.FormatShape(shape)} twin", () => workload.ForwardBackward(Implementation.Twin), calls, pairs)));
             }
         }
         return new InstructionReport(calls, pairs, passThroughs, comparisons);

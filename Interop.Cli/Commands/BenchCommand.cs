@@ -29,6 +29,7 @@ internal sealed class BenchCommand : ICommand
         ["alone="] = "MODULE:SHAPE:hand|twin, e.g. Softmax:256x1024:twin: time that one alone in this process instead",
         ["threads="] = "intra-op threads for --alone (default 1)",
         ["instructions"] = "count instructions per forward+backward under valgrind's callgrind instead (1 thread, x of [8] and [4096]; about 4 minutes)",
+        ["dumps="] = "FOLDER: with --instructions, keep callgrind's dumps and the JIT's perf map there (new or empty folder) for Interop.Benchmarks/callgrind_phases.py",
     };
 
     public int Run(ParsedOptions options, TextWriter output)
@@ -37,8 +38,10 @@ internal sealed class BenchCommand : ICommand
         {
             if (options.Flag("full") || options.Value("alone") is not null || options.Value("threads") is not null)
                 throw new UsageException("--instructions counts with 1 thread at its own sizes; it takes none of --full, --alone and --threads.");
-            return Callgrind.IsRunning ? CountInstructions(options.Flag("json"), output) : RunUnderCallgrind(options.Flag("json"), output);
+            return Callgrind.IsRunning ? CountInstructions(options.Flag("json"), output) : RunUnderCallgrind(options.Flag("json"), options.Value("dumps"), output);
         }
+        if (options.Value("dumps") is not null)
+            throw new UsageException("--dumps keeps the dumps of --instructions; it needs --instructions.");
         if (options.Value("alone") is { } alone)
             return RunAlone(alone, options.Int("threads", 1, 1, 256), options.Flag("json"), output);
         bool full = options.Flag("full");
@@ -88,10 +91,11 @@ internal sealed class BenchCommand : ICommand
 
     /// <summary>
     /// Runs this command again under callgrind (see <see cref="Callgrind.StartInfo"/>), where it counts
-    /// (<see cref="CountInstructions"/>), and relays what it prints. A failure is one line, with the child's last error
-    /// line and valgrind's log, which is then kept.
+    /// (<see cref="CountInstructions"/>), and relays what it prints. The dumps go to a temporary folder, deleted after
+    /// a success, or to <paramref name="dumpsFolder"/>, kept. A failure is one line, with the child's last error line
+    /// and valgrind's log, which is then kept.
     /// </summary>
-    private static int RunUnderCallgrind(bool json, TextWriter output)
+    private static int RunUnderCallgrind(bool json, string? dumpsFolder, TextWriter output)
     {
         if (!Callgrind.IsSupported)
             throw new UsageException("--instructions needs Linux on x86-64, where valgrind's client requests are made here.");
@@ -100,8 +104,8 @@ internal sealed class BenchCommand : ICommand
         if (Path.GetFileNameWithoutExtension(host) == "dotnet")
             arguments.Add(typeof(BenchCommand).Assembly.Location);
         arguments.AddRange(json ? ["bench", "--instructions", "--json"] : ["bench", "--instructions"]);
-        var directory = Directory.CreateTempSubdirectory("interop-callgrind-");
-        var startInfo = Callgrind.StartInfo(host, arguments, directory.FullName);
+        var directory = dumpsFolder is null ? Directory.CreateTempSubdirectory("interop-callgrind-") : NewOrEmptyFolder(dumpsFolder);
+        var startInfo = Callgrind.StartInfo(host, arguments, directory.FullName, keepDumps: dumpsFolder is not null);
         startInfo.RedirectStandardOutput = true;
         startInfo.RedirectStandardError = true;
         int exitCode;
@@ -117,7 +121,8 @@ internal sealed class BenchCommand : ICommand
         }
         if (exitCode == 0)
         {
-            directory.Delete(recursive: true);
+            if (dumpsFolder is null)
+                directory.Delete(recursive: true);
             return 0;
         }
         string log = Callgrind.LogFile(directory.FullName);
@@ -135,6 +140,23 @@ internal sealed class BenchCommand : ICommand
         {
             directory.Delete(recursive: true);
             throw new UsageException("--instructions runs valgrind, which is not on PATH (Debian: apt-get install valgrind).");
+        }
+    }
+
+    /// <summary>The folder for --dumps: created if missing; an existing one must be empty, since dumps are numbered from 1.</summary>
+    private static DirectoryInfo NewOrEmptyFolder(string path)
+    {
+        if (File.Exists(path))
+            throw new UsageException($"--dumps {path}: is a file; expected a new or empty folder.");
+        if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
+            throw new UsageException($"--dumps {path}: is not empty; expected a new or empty folder.");
+        try
+        {
+            return Directory.CreateDirectory(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--dumps {path}: cannot be created: {e.Message}");
         }
     }
 
