@@ -9,7 +9,7 @@ namespace Interop.Benchmarks;
 /// <param name="Threads">libtorch's intra-op thread count during the runs.</param>
 /// <param name="HandWrittenMicroseconds">Median time of one hand-written forward+backward.</param>
 /// <param name="TwinMicroseconds">Median time of one twin forward+backward.</param>
-/// <param name="PassThroughMicroseconds">Median time of one forward+backward through <see cref="PassThroughFunction"/>: the floor.</param>
+/// <param name="PassThroughMicroseconds">Median time of one forward+backward through <see cref="PassThrough.Floor"/>: the floor.</param>
 /// <param name="CloneMicroseconds">Median time of one copy of x.</param>
 /// <param name="InputBytes">The size of x in bytes.</param>
 /// <param name="NecessaryBytes">Bytes that forward+backward must read and write at least (see <see cref="Workload.NecessaryBytes"/>).</param>

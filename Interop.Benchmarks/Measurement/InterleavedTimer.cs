@@ -22,7 +22,7 @@ public static class InterleavedTimer
             [
                 () => workload.ForwardBackward(Implementation.HandWritten),
                 () => workload.ForwardBackward(Implementation.Twin),
-                workload.PassThrough,
+                () => workload.PassThrough(PassThrough.Floor),
                 workload.Clone,
             ];
             var medians = MediansOfRounds(contenders, rounds, block);

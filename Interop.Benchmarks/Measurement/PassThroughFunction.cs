@@ -1,21 +1,24 @@
+using Interop.Autograd;
 using static TorchSharp.torch;
 
 namespace Interop.Benchmarks;
 
 /// <summary>
-/// y = x through a custom autograd Function that does no arithmetic: forward returns an alias of x and backward
-/// returns g. Its forward+backward time is the fixed cost that TorchSharp's Function machinery (graph node, saved
-/// state, managed backward callback) adds to every hand-written Function, whatever the map; at tiny inputs it is
-/// the floor under any hand-written backward.
+/// y = x through a Function on Interop's runtime (<see cref="Function{TSelf}"/>) that does no arithmetic: forward
+/// returns an alias of x and saves nothing, backward returns g. Its forward+backward is the fixed cost that the runtime
+/// (graph node, callback into .NET, output wrapping) adds to every hand-written Function, whatever the map: the floor
+/// under any of them at small inputs.
 /// </summary>
-public sealed class PassThroughFunction : autograd.SingleTensorFunction<PassThroughFunction>
+public sealed class PassThroughFunction : Function<PassThroughFunction>
 {
-    /// <inheritdoc />
-    public override string Name => nameof(PassThroughFunction);
+    private PassThroughFunction() : base("x")
+    {
+    }
 
     /// <inheritdoc />
-    public override Tensor forward(autograd.AutogradContext ctx, params object[] vars) => ((Tensor)vars[0]).alias();
+    protected override Tensor forward(FunctionContext ctx, ReadOnlySpan<Tensor> inputs) => inputs[0].alias();
 
     /// <inheritdoc />
-    public override List<Tensor> backward(autograd.AutogradContext ctx, Tensor grad_output) => [grad_output];
+    protected override void backward(FunctionContext ctx, Tensor grad_output, Span<Tensor?> grad_inputs) =>
+        grad_inputs[0] = grad_output;
 }

@@ -71,13 +71,13 @@ public sealed class Workload : IDisposable
     }
 
     /// <summary>
-    /// Forward+backward through <see cref="PassThroughFunction"/> on x: the fixed cost of a custom Function, the
+    /// Forward+backward through <paramref name="passThrough"/> on x: the fixed cost of its kind of graph node, the
     /// yardstick for how close to the floor the hand-written Functions get at small inputs.
     /// </summary>
-    public void PassThrough()
+    public void PassThrough(PassThrough passThrough)
     {
         using var _ = NewDisposeScope();
-        var y = PassThroughFunction.apply(X);
+        var y = passThrough.Apply(X);
         autograd.grad([y], [X], [y]); // any g of x's shape will do, and y costs nothing to make
     }
 

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.Diagnostics;
 using System.Text.Json;
 using Interop.Benchmarks;
 using Interop.Reference;
@@ -14,6 +16,9 @@ internal sealed class BenchCommand : ICommand
 {
     private static readonly long[][] QuickShapes = [[8], [4096], [256, 1024]];
     private static readonly long[][] FullShapes = [.. QuickShapes, [1000, 1000]];
+    private static readonly long[][] InstructionShapes = [[8], [4096]];
+    private const int InstructionCalls = 100;
+    private const int InstructionPairs = 5;
 
     public string Name => "bench";
     public string Summary => "time each hand-written forward+backward against autograd's (ratio below 1 = faster)";
@@ -23,10 +28,20 @@ internal sealed class BenchCommand : ICommand
         ["json"] = "print the results as JSON",
         ["alone="] = "MODULE:SHAPE:hand|twin, e.g. Softmax:256x1024:twin: time that one alone in this process instead",
         ["threads="] = "intra-op threads for --alone (default 1)",
+        ["instructions"] = "count instructions per forward+backward under valgrind's callgrind instead (1 thread, x of [8] and [4096]; about 4 minutes)",
+        ["dumps="] = "FOLDER: with --instructions, keep callgrind's dumps and the JIT's perf map there (new or empty folder) for Interop.Benchmarks/callgrind_phases.py",
     };
 
     public int Run(ParsedOptions options, TextWriter output)
     {
+        if (options.Flag("instructions"))
+        {
+            if (options.Flag("full") || options.Value("alone") is not null || options.Value("threads") is not null)
+                throw new UsageException("--instructions counts with 1 thread at its own sizes; it takes none of --full, --alone and --threads.");
+            return Callgrind.IsRunning ? CountInstructions(options.Flag("json"), output) : RunUnderCallgrind(options.Flag("json"), options.Value("dumps"), output);
+        }
+        if (options.Value("dumps") is not null)
+            throw new UsageException("--dumps keeps the dumps of --instructions; it needs --instructions.");
         if (options.Value("alone") is { } alone)
             return RunAlone(alone, options.Int("threads", 1, 1, 256), options.Flag("json"), output);
         bool full = options.Flag("full");
@@ -74,11 +89,101 @@ internal sealed class BenchCommand : ICommand
         return 0;
     }
 
+    /// <summary>
+    /// Runs this command again under callgrind (see <see cref="Callgrind.StartInfo"/>), where it counts
+    /// (<see cref="CountInstructions"/>), and relays what it prints. The dumps go to a temporary folder, deleted after
+    /// a success, or to <paramref name="dumpsFolder"/>, kept. A failure is one line, with the child's last error line
+    /// and valgrind's log, which is then kept.
+    /// </summary>
+    private static int RunUnderCallgrind(bool json, string? dumpsFolder, TextWriter output)
+    {
+        if (!Callgrind.IsSupported)
+            throw new UsageException("--instructions needs Linux on x86-64, where valgrind's client requests are made here.");
+        string host = Environment.ProcessPath ?? throw new InvalidOperationException("The path of this process is unknown.");
+        var arguments = new List<string>();
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+            arguments.Add(typeof(BenchCommand).Assembly.Location);
+        arguments.AddRange(json ? ["bench", "--instructions", "--json"] : ["bench", "--instructions"]);
+        var directory = dumpsFolder is null ? Directory.CreateTempSubdirectory("interop-callgrind-") : NewOrEmptyFolder(dumpsFolder);
+        var startInfo = Callgrind.StartInfo(host, arguments, directory.FullName, keepDumps: dumpsFolder is not null);
+        startInfo.RedirectStandardOutput = true;
+        startInfo.RedirectStandardError = true;
+        int exitCode;
+        string lastError;
+        using (var child = StartOrExplain(startInfo, directory))
+        {
+            var errors = child.StandardError.ReadToEndAsync();
+            while (child.StandardOutput.ReadLine() is { } line)
+                output.WriteLine(line);
+            child.WaitForExit();
+            exitCode = child.ExitCode;
+            lastError = LastLine(errors.Result);
+        }
+        if (exitCode == 0)
+        {
+            if (dumpsFolder is null)
+                directory.Delete(recursive: true);
+            return 0;
+        }
+        string log = Callgrind.LogFile(directory.FullName);
+        string cause = lastError.Length > 0 ? lastError : File.Exists(log) ? LastLine(File.ReadAllText(log)) : "";
+        throw new CommandFailedException($"the count under valgrind failed (exit code {exitCode}){(cause.Length > 0 ? $": {cause}" : "")}; valgrind's log: {log}");
+    }
+
+    private static Process StartOrExplain(ProcessStartInfo startInfo, DirectoryInfo directory)
+    {
+        try
+        {
+            return Process.Start(startInfo) ?? throw new InvalidOperationException("valgrind did not start.");
+        }
+        catch (Win32Exception)
+        {
+            directory.Delete(recursive: true);
+            throw new UsageException("--instructions runs valgrind, which is not on PATH (Debian: apt-get install valgrind).");
+        }
+    }
+
+    /// <summary>The folder for --dumps: created if missing; an existing one must be empty, since dumps are numbered from 1.</summary>
+    private static DirectoryInfo NewOrEmptyFolder(string path)
+    {
+        if (File.Exists(path))
+            throw new UsageException($"--dumps {path}: is a file; expected a new or empty folder.");
+        if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
+            throw new UsageException($"--dumps {path}: is not empty; expected a new or empty folder.");
+        try
+        {
+            return Directory.CreateDirectory(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"--dumps {path}: cannot be created: {e.Message}");
+        }
+    }
+
+    private static string LastLine(string text) =>
+        text.Split('\n').Select(line => line.Trim()).LastOrDefault(line => line.Length > 0) ?? "";
+
+    /// <summary>The counting itself, in the process that callgrind runs.</summary>
+    private static int CountInstructions(bool json, TextWriter output)
+    {
+        var report = InstructionReport.Measure(InstructionShapes, InstructionCalls, InstructionPairs);
+        if (json)
+        {
+            var document = new { dtype = "float32", threads = 1, environment = Callgrind.DeterministicEnvironment.ToDictionary(v => v.Name, v => v.Value), report };
+            output.WriteLine(JsonSerializer.Serialize(document, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
+        }
+        else
+        {
+            report.WriteMarkdown(output);
+        }
+        return 0;
+    }
+
     private static void WriteTable(TextWriter output, int rounds, string loadBefore, List<Comparison> results)
     {
         output.WriteLine($"Forward+backward, hand-written Function vs autograd of its twin: float32, medians of {rounds} interleaved rounds.");
         output.WriteLine("ratio = hand-written time / twin time (below 1.00: hand-written is faster). floor = the same ratio for a Function");
-        output.WriteLine("that does no arithmetic (TorchSharp's fixed cost per call). bandwidth = the hand-written pass's necessary bytes");
+        output.WriteLine("that does no arithmetic (the runtime's fixed cost per call). bandwidth = the hand-written pass's necessary bytes");
         output.WriteLine("per second as a fraction of a clone of x's. held = native KB kept from forward to backward beyond x and y: by the");
         output.WriteLine("graph (forward's temporaries released) / in the caller's dispose scope (temporaries alive until it ends).");
         output.WriteLine($"Load average before: {loadBefore}; after: {LoadAverage()}.");
