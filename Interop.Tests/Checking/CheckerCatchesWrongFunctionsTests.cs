@@ -135,6 +135,24 @@ public class CheckerCatchesWrongFunctionsTests
     }
 
     [Fact]
+    public void A_backward_that_overwrites_a_saved_tensor_fails_the_check_instead_of_throwing()
+    {
+        using var scope = NewDisposeScope();
+        var x = randn([3, 4], ScalarType.Float64, generator: new Generator(11)).requires_grad_();
+        var beta = tensor(0.8, ScalarType.Float64).requires_grad_();
+        var map = ModuleMap.Exponential with { Function = InPlaceOnSavedOutputExponentialFunction.apply };
+
+        var report = gradcheck(map, x, beta);
+
+        // The first backward through the probe's graph is right; the second, for reentrancy, finds y changed.
+        Assert.False(report.Passed);
+        Assert.Empty(report.Pairs);
+        var refused = Assert.Single(report.Checks);
+        Assert.Equal("autograd accepts the backward", refused.Name);
+        Assert.Contains("InPlaceOnSavedOutputExponentialFunction: its output, saved for backward, was modified by an in-place operation after forward", refused.Detail);
+    }
+
+    [Fact]
     public void Compare_with_autograd_catches_the_same_bugs()
     {
         using var scope = NewDisposeScope();

@@ -22,22 +22,23 @@ internal static class BackwardChecks
         using var scope = NewDisposeScope();
         using var grad = enable_grad();
         var leaves = function.InputsAt(inFloat64).Select(input => input.detach().clone().requires_grad_()).ToArray();
-        Tensor[] outputs, gradOutputs, first;
+        Tensor[] outputs, gradOutputs, first, second, fromZero;
         try
         {
-            // For order 2, evaluating the function already runs the first backward.
+            // For order 2, evaluating the function already runs the first backward. The second and third backward
+            // run through the same graph, and are refused too if the first changed a saved tensor in place.
             outputs = Jacobian.Evaluate(function.Subject, function.Function(inFloat64), leaves, detach: false);
             gradOutputs = outputs.Select(output => randn(output.shape, ScalarType.Float64, generator: generator).to(output.dtype, output.device)).ToArray();
             first = VectorJacobianProduct.Of(outputs, leaves, gradOutputs);
+            second = VectorJacobianProduct.Of(outputs, leaves, gradOutputs);
+            fromZero = VectorJacobianProduct.Of(outputs, leaves, outputs.Select(output => zeros_like(output)).ToArray());
         }
         catch (Exception refused) when (refused is FunctionBackwardException || refused is InvalidOperationException { InnerException: ExternalException })
         {
             return ([new CheckResult($"autograd accepts the backward{suffix}", false, refused.Message)], false);
         }
 
-        var second = VectorJacobianProduct.Of(outputs, leaves, gradOutputs);
         double difference = first.Zip(second, (a, b) => MaxAbs(a - b)).Max();
-        var fromZero = VectorJacobianProduct.Of(outputs, leaves, outputs.Select(output => zeros_like(output)).ToArray());
         double largestFromZero = fromZero.Select(MaxAbs).Max();
         var mismatches = Enumerable.Range(0, leaves.Length)
             .Where(k => !first[k].shape.SequenceEqual(leaves[k].shape) || first[k].dtype != leaves[k].dtype)

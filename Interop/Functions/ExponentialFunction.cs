@@ -59,18 +59,32 @@ public sealed class ExponentialFunction : BinaryFunction<ExponentialFunction>
     {
         var (x, beta, y) = ctx.saved_tensors;
         var gy = grad_output * y;
-        var gradBeta = ctx.needs_input_grad(1) ? BetaSum(x, beta, y, gy, grad_output).neg() : null;
+        var gradBeta = ctx.needs_input_grad(1) ? BetaSum(ctx, x, beta, y, gy, grad_output).neg() : null;
         // Recording (create_graph) keeps gy intact for the graph; otherwise gy is ours alone and becomes ∂E/∂x.
         var gradX = !ctx.needs_input_grad(0) ? null : ctx.create_graph ? gy * beta.neg() : gy.mul_(beta.neg());
         return (gradX, gradBeta);
     }
 
-    /// <summary>Σ_i x_i · (g_i y_i), with the limits where the plain sum is NaN (see the derivation above).</summary>
-    private static Tensor BetaSum(Tensor x, Tensor beta, Tensor y, Tensor gy, Tensor grad_output)
+    /// <summary>
+    /// Σ_i x_i · (g_i y_i), with the limits where the plain sum is NaN (see the derivation above). Recorded for
+    /// create_graph, the limit is differentiated as the plain sum, term by term (see <see cref="LimitValueFunction"/>).
+    /// </summary>
+    private static Tensor BetaSum(FunctionContext ctx, Tensor x, Tensor beta, Tensor y, Tensor gy, Tensor grad_output)
     {
         var sum = InnerProduct.Of(x, gy);
         if (!double.IsNaN(sum.ToDouble()))
             return sum;
+        if (!ctx.create_graph)
+            return ScaledBetaSum(x, beta, y, grad_output);
+        Tensor limit;
+        using (no_grad())
+            limit = ScaledBetaSum(x, beta, y, grad_output);
+        return LimitValueFunction.apply(sum, limit);
+    }
+
+    /// <summary>Σ_i x_i g_i y_i scaled by the largest exponent, for where the plain sum is NaN.</summary>
+    private static Tensor ScaledBetaSum(Tensor x, Tensor beta, Tensor y, Tensor grad_output)
+    {
         var z = x * beta.neg();
         var m = z.max();
         // Entries tied with the largest exponent, at +∞ too, are scaled by e^0 = 1; entries with y = 0 add nothing.

@@ -1,7 +1,7 @@
 using Interop.Autograd;
 using static TorchSharp.torch;
 
-namespace Interop.CrossCheck.WrongFunctions;
+namespace Interop.Tests.Checking.WrongFunctions;
 
 /// <summary>
 /// y = exp(−β x) whose backward multiplies the saved output by grad_output in place (y.mul_(g)) to save an allocation.
