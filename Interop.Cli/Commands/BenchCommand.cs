@@ -91,9 +91,9 @@ internal sealed class BenchCommand : ICommand
 
     /// <summary>
     /// Runs this command again under callgrind (see <see cref="Callgrind.StartInfo"/>), where it counts
-    /// (<see cref="CountInstructions"/>), and relays what it prints. The dumps go to a temporary folder, deleted after
-    /// a success, or to <paramref name="dumpsFolder"/>, kept. A failure is one line, with the child's last error line
-    /// and valgrind's log, which is then kept.
+    /// (<see cref="CountInstructions"/>), and relays what it prints. The dumps and valgrind's log go to a temporary
+    /// folder, deleted afterwards, or to <paramref name="dumpsFolder"/>, kept. A failure is one line: the child's last
+    /// error line, or else the last line of valgrind's log.
     /// </summary>
     private static int RunUnderCallgrind(bool json, string? dumpsFolder, TextWriter output)
     {
@@ -110,7 +110,7 @@ internal sealed class BenchCommand : ICommand
         startInfo.RedirectStandardError = true;
         int exitCode;
         string lastError;
-        using (var child = StartOrExplain(startInfo, directory))
+        using (var child = StartOrExplain(startInfo, dumpsFolder is null ? directory : null))
         {
             var errors = child.StandardError.ReadToEndAsync();
             while (child.StandardOutput.ReadLine() is { } line)
@@ -127,10 +127,14 @@ internal sealed class BenchCommand : ICommand
         }
         string log = Callgrind.LogFile(directory.FullName);
         string cause = lastError.Length > 0 ? lastError : File.Exists(log) ? LastLine(File.ReadAllText(log)) : "";
-        throw new CommandFailedException($"the count under valgrind failed (exit code {exitCode}){(cause.Length > 0 ? $": {cause}" : "")}; valgrind's log: {log}");
+        if (dumpsFolder is null)
+            directory.Delete(recursive: true);
+        throw new CommandFailedException($"the count under valgrind failed (exit code {exitCode}): {(cause.Length > 0 ? cause : "no message")}; " +
+            (dumpsFolder is null ? "--dumps FOLDER keeps valgrind's log." : $"valgrind's log: {log}"));
     }
 
-    private static Process StartOrExplain(ProcessStartInfo startInfo, DirectoryInfo directory)
+    /// <summary>Starts valgrind, or explains that it is missing after deleting <paramref name="temporary"/>.</summary>
+    private static Process StartOrExplain(ProcessStartInfo startInfo, DirectoryInfo? temporary)
     {
         try
         {
@@ -138,7 +142,7 @@ internal sealed class BenchCommand : ICommand
         }
         catch (Win32Exception)
         {
-            directory.Delete(recursive: true);
+            temporary?.Delete(recursive: true);
             throw new UsageException("--instructions runs valgrind, which is not on PATH (Debian: apt-get install valgrind).");
         }
     }
@@ -160,8 +164,12 @@ internal sealed class BenchCommand : ICommand
         }
     }
 
-    private static string LastLine(string text) =>
-        text.Split('\n').Select(line => line.Trim()).LastOrDefault(line => line.Length > 0) ?? "";
+    /// <summary>The last line with text, without the "interop bench: " that the child's own errors begin with.</summary>
+    private static string LastLine(string text)
+    {
+        string line = text.Split('\n').Select(line => line.Trim()).LastOrDefault(line => line.Length > 0) ?? "";
+        return line.StartsWith("interop bench: ", StringComparison.Ordinal) ? line["interop bench: ".Length..] : line;
+    }
 
     /// <summary>The counting itself, in the process that callgrind runs.</summary>
     private static int CountInstructions(bool json, TextWriter output)

@@ -42,6 +42,9 @@ public sealed class CliErrorTests : IDisposable
         { ["soak", "--seconds", "0"], "interop soak: --seconds must be an integer from 1 to 86400; got '0'." },
         { ["bench", "--alone", "Softmax:8:hand", "--threads", "0"], "interop bench: --threads must be an integer from 1 to 256; got '0'." },
         { ["bench", "--alone", "Nope"], "interop bench: --alone must be MODULE:SHAPE:hand|twin" },
+        { ["bench", "--instructions", "--full"], "interop bench: --instructions counts with 1 thread at its own sizes; it takes none of --full, --alone and --threads." },
+        { ["bench", "--instructions", "--threads", "2"], "interop bench: --instructions counts with 1 thread at its own sizes; it takes none of --full, --alone and --threads." },
+        { ["bench", "--dumps", "dumps"], "interop bench: --dumps keeps the dumps of --instructions; it needs --instructions." },
     };
 
     [Theory]
@@ -67,6 +70,17 @@ public sealed class CliErrorTests : IDisposable
         string missing = Path.Combine(_folder, "missing.tsv");
         Assert.Equal((CommandLine.UsageError, $"interop train: --data {missing}: no such file."), Error(["train", "--data", missing]));
         Assert.Equal((CommandLine.UsageError, $"interop train: --data {_folder}: is a folder; expected a file."), Error(["train", "--data", _folder]));
+    }
+
+    /// <summary>Dumps are numbered from 1, so a folder that holds anything could mix two runs' dumps; refused before valgrind starts.</summary>
+    [Fact]
+    public void Bench_dumps_must_go_to_a_new_or_empty_folder()
+    {
+        string file = WriteFile("a-file", [1]);
+        Assert.Equal((CommandLine.UsageError, $"interop bench: --dumps {_folder}: is not empty; expected a new or empty folder."),
+            Error(["bench", "--instructions", "--dumps", _folder]));
+        Assert.Equal((CommandLine.UsageError, $"interop bench: --dumps {file}: is a file; expected a new or empty folder."),
+            Error(["bench", "--instructions", "--dumps", file]));
     }
 
     /// <summary>

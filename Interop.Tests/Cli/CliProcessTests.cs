@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using Interop.Tests.Reliability;
 
 namespace Interop.Tests.Cli;
@@ -76,13 +77,44 @@ public sealed class CliProcessTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_folder, "out", "model.zip")));
     }
 
+    [Fact]
+    public void Bench_instructions_without_valgrind_is_one_line()
+    {
+        string noTools = Directory.CreateDirectory(Path.Combine(_folder, "no-tools")).FullName;
+        var (exitCode, output, errors, leftBehind) = RunWithOwnTemporaryFolder(new Dictionary<string, string> { ["PATH"] = noTools }, "bench", "--instructions");
+        Assert.True(exitCode == 2, $"exit code {exitCode}: {errors}");
+        Assert.Equal("interop bench: --instructions runs valgrind, which is not on PATH (Debian: apt-get install valgrind).", CliErrorTests.SingleLine(errors));
+        Assert.Equal("", output);
+        Assert.Empty(leftBehind);
+    }
+
+    /// <summary>A valgrind that fails before the count starts (a stand-in script here): its message, in one line.</summary>
+    [Fact]
+    [SupportedOSPlatform("linux")] // --instructions runs on Linux only
+    public void Bench_instructions_with_a_failing_valgrind_is_one_line()
+    {
+        string tools = Directory.CreateDirectory(Path.Combine(_folder, "tools")).FullName;
+        string valgrind = Path.Combine(tools, "valgrind");
+        File.WriteAllText(valgrind, "#!/bin/sh\necho 'valgrind: the first line' >&2\necho 'valgrind: the last line' >&2\nexit 1\n");
+        File.SetUnixFileMode(valgrind, UnixFileMode.UserRead | UnixFileMode.UserExecute);
+        var (exitCode, _, errors, leftBehind) = RunWithOwnTemporaryFolder(new Dictionary<string, string> { ["PATH"] = tools }, "bench", "--instructions");
+        Assert.True(exitCode == 1, $"exit code {exitCode}: {errors}");
+        Assert.Equal("interop bench: the count under valgrind failed (exit code 1): valgrind: the last line; --dumps FOLDER keeps valgrind's log.",
+            CliErrorTests.SingleLine(errors));
+        Assert.Empty(leftBehind);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     /// <summary>Runs the CLI with TMPDIR at a fresh folder; returns what it printed and what it left in that folder.</summary>
-    private (int ExitCode, string Output, string Errors, string[] LeftBehind) RunWithOwnTemporaryFolder(params string[] arguments)
+    private (int ExitCode, string Output, string Errors, string[] LeftBehind) RunWithOwnTemporaryFolder(params string[] arguments) =>
+        RunWithOwnTemporaryFolder(new Dictionary<string, string>(), arguments);
+
+    /// <summary>As <see cref="RunWithOwnTemporaryFolder(string[])"/>, with <paramref name="environment"/> added.</summary>
+    private (int ExitCode, string Output, string Errors, string[] LeftBehind) RunWithOwnTemporaryFolder(Dictionary<string, string> environment, params string[] arguments)
     {
         string temporary = Directory.CreateDirectory(Path.Combine(_folder, "tmp")).FullName;
-        var (exitCode, output, errors) = ChildProcess.RunToExit(Cli, Timeout, new Dictionary<string, string> { ["TMPDIR"] = temporary }, arguments);
+        var (exitCode, output, errors) = ChildProcess.RunToExit(Cli, Timeout, new Dictionary<string, string>(environment) { ["TMPDIR"] = temporary }, arguments);
         string[] leftBehind = [.. Directory.EnumerateFileSystemEntries(temporary).Select(Path.GetFileName).Where(name => name != OnnxRuntimeSessionFile)!];
         Directory.Delete(temporary, recursive: true);
         return (exitCode, output, errors, leftBehind);
