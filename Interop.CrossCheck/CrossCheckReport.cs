@@ -32,7 +32,7 @@ public sealed class CrossCheckReport
     private IEnumerable<ElementComparison> ElementFailures => Elements.Where(e => e.Verdict == Verdict.PyTorchRight);
 
     /// <summary>Known failures that no longer fail: the list must shrink with them.</summary>
-    public IEnumerable<string> StaleKnownFailures => Known.Except(ElementFailures.Select(KnownFailures.KeyOf));
+    public IEnumerable<string> StaleKnownFailures => Known.Except(ElementFailures.Select(e => e.Key));
 
     public IEnumerable<ElementComparison> Mismatches => Elements.Where(e => e.Verdict != Verdict.Agree);
 
@@ -40,7 +40,7 @@ public sealed class CrossCheckReport
     /// PyTorch is right where Interop is not and the failure is not a known one, a known failure no longer fails, or
     /// PyTorch's checks catch a bug that Interop's gradcheck misses.
     /// </summary>
-    public bool HasFailures => ElementFailures.Any(e => !Known.Contains(e)) || StaleKnownFailures.Any() || Parity.Any(row => row.MissedByInterop);
+    public bool HasFailures => ElementFailures.Any(e => !Known.Contains(e.Key)) || StaleKnownFailures.Any() || Parity.Any(row => row.MissedByInterop);
 
     /// <summary>
     /// Checks that PyTorch answered every case and read the same bits, then computes Interop's results and the exact
@@ -158,12 +158,12 @@ public sealed class CrossCheckReport
             md.AppendLine();
             return;
         }
-        md.AppendLine($"{failures.Count(e => !Known.Contains(e))} new, {failures.Count(Known.Contains)} known ({KnownFailures.FileName}; the reasons are in docs/pytorch-crosscheck.md).");
+        md.AppendLine($"{failures.Count(e => !Known.Contains(e.Key))} new, {failures.Count(e => Known.Contains(e.Key))} known ({KnownFailures.FileName}; the reasons are in docs/pytorch-crosscheck.md).");
         md.AppendLine();
         md.AppendLine("| case | quantity | element | Interop | PyTorch | exact | Interop error | PyTorch error | |");
         md.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|---|");
         foreach (var e in failures)
-            md.AppendLine($"| {e.Result.Case.Id} | {e.Measure.Name(ParameterName(e.Result.Case.Module))} | [{e.Element}] | {ElementCells(e)} | {(Known.Contains(e) ? "known" : "**new**")} |");
+            md.AppendLine($"| {e.Result.Case.Id} | {e.Measure.Name(ParameterName(e.Result.Case.Module))} | [{e.Element}] | {ElementCells(e)} | {(Known.Contains(e.Key) ? "known" : "**new**")} |");
         md.AppendLine();
         Inputs(md, failures);
     }

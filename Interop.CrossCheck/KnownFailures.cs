@@ -1,3 +1,6 @@
+using Interop.Reference;
+using Interop.Tests.Numerics.Grid;
+
 namespace Interop.CrossCheck;
 
 /// <summary>
@@ -14,35 +17,62 @@ public sealed class KnownFailures
 
     private KnownFailures(HashSet<string> keys) => this.keys = keys;
 
-    /// <summary>The list beside the binary; lines starting with '#' and blank lines are comments.</summary>
-    /// <exception cref="InvalidDataException">A line is not of the form "case | quantity | [element]", or is there twice.</exception>
+    /// <summary>The listed keys, in no particular order.</summary>
+    public IReadOnlyCollection<string> Keys => keys;
+
+    /// <summary>The list beside the binary (see <see cref="Parse"/>).</summary>
+    /// <exception cref="FileNotFoundException">There is no list beside the binary.</exception>
+    /// <exception cref="InvalidDataException">A line is malformed or repeated.</exception>
     public static KnownFailures Read()
     {
         string path = Path.Combine(AppContext.BaseDirectory, FileName);
+        return Parse(File.ReadLines(path), path);
+    }
+
+    /// <summary>
+    /// The list in <paramref name="lines"/>: lines starting with '#' and blank lines are comments, every other line is
+    /// "case | quantity | [element]", with spaces around the bars optional.
+    /// </summary>
+    /// <param name="lines">The list's lines.</param>
+    /// <param name="source">The file's name, for the messages.</param>
+    /// <exception cref="InvalidDataException">A line is not of that form, or is there twice; the message names the file and line.</exception>
+    public static KnownFailures Parse(IEnumerable<string> lines, string source)
+    {
+        ArgumentNullException.ThrowIfNull(lines);
         var keys = new HashSet<string>(StringComparer.Ordinal);
+        var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
         int number = 0;
-        foreach (string line in File.ReadLines(path))
+        foreach (string line in lines)
         {
             number++;
             string text = line.Trim();
             if (text.Length == 0 || text.StartsWith('#'))
                 continue;
             var parts = text.Split('|', StringSplitOptions.TrimEntries);
-            if (parts.Length != 3 || parts[0].Length == 0 || parts[1].Length == 0 || !parts[2].StartsWith('[') || !parts[2].EndsWith(']'))
-                throw new InvalidDataException($"{path}:{number}: expected 'case | quantity | [element]', got '{text}'.");
-            if (!keys.Add(string.Join(" | ", parts)))
-                throw new InvalidDataException($"{path}:{number}: '{text}' is listed twice.");
+            if (parts.Length != 3 || parts[0].Length == 0 || parts[1].Length == 0 || !IsElement(parts[2]))
+                throw new InvalidDataException($"{source}:{number}: expected 'case | quantity | [element]', got '{text}'.");
+            string key = string.Join(" | ", parts);
+            if (!keys.Add(key))
+                throw new InvalidDataException($"{source}:{number}: '{text}' is already listed at line {firstLine[key]}.");
+            firstLine[key] = number;
         }
         return new KnownFailures(keys);
     }
 
-    /// <summary>The key of a failure, as the list writes it.</summary>
-    public static string KeyOf(ElementComparison e) =>
-        $"{e.Result.Case.Id} | {e.Measure.Name(CrossCheckReport.ParameterName(e.Result.Case.Module))} | [{e.Element}]";
+    private static bool IsElement(string text) =>
+        text.Length > 2 && text[0] == '[' && text[^1] == ']' && text[1..^1].All(char.IsAsciiDigit);
 
-    /// <summary>Whether the failure is listed.</summary>
-    public bool Contains(ElementComparison e) => keys.Contains(KeyOf(e));
+    /// <summary>The key of element <paramref name="element"/> of <paramref name="measure"/> in a case, as the list writes it.</summary>
+    public static string KeyOf(CaseResult result, Measure measure, int element)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        string parameterName = ModuleMap.All.Single(m => m.Name == result.Case.Module).ParameterName;
+        return $"{result.Case.Id} | {measure.Name(parameterName)} | [{element}]";
+    }
 
-    /// <summary>The listed keys that are not among <paramref name="failing"/>.</summary>
+    /// <summary>Whether the key is listed.</summary>
+    public bool Contains(string key) => keys.Contains(key);
+
+    /// <summary>The listed keys that are not among <paramref name="failing"/>: failures fixed since they were listed.</summary>
     public IEnumerable<string> Except(IEnumerable<string> failing) => keys.Except(failing);
 }

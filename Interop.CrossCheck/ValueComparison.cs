@@ -38,6 +38,9 @@ public sealed record ElementComparison(CaseResult Result, Measure Measure, int E
     public BigFloat Exact => Result.Exact[Measure.Quantity][Element];
 
     public bool Float32 => Result.Case.DType == ScalarType.Float32;
+
+    /// <summary>The element as <see cref="KnownFailures"/> lists it.</summary>
+    public string Key => KnownFailures.KeyOf(Result, Measure, Element);
 }
 
 /// <summary>
