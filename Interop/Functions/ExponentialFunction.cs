@@ -11,10 +11,12 @@
 // Both reuse y, the output saved by forward, which is why it is saved instead of recomputed. Backward
 // forms g ⊙ y once; the β sum reads it with x (see InnerProduct), and then, unless autograd is recording backward
 // itself to differentiate it again (create_graph), g ⊙ y is scaled by −β in place to become ∂E/∂x.
-// Two things can make the β sum NaN in floating point although its value is not: where y underflows to 0 because
-// x = ±∞, the term x_i y_i is ∞ · 0, whose limit is 0 (y decays faster than x grows); and where exp(−β x) overflows,
-// terms of opposite signs meet as ∞ − ∞. Only then does backward recompute the sum scaled by the largest exponent,
-// Σ_i g_i x_i e^{z_i} = e^{m} Σ_i g_i x_i e^{z_i − m} with z = −β x and m = max z, which gives the right sign of ∞;
+// Three things can make the β sum NaN or infinite in floating point although its value is not: where y underflows to
+// 0 because x = ±∞, the term x_i y_i is ∞ · 0, whose limit is 0 (y decays faster than x grows); where exp(−β x) is
+// near the top of the range, a term x_i g_i y_i can overflow although the sum, with terms of the other sign, does
+// not; and terms of opposite signs that overflow meet as ∞ − ∞. Only then does backward recompute the sum scaled by
+// the largest exponent, Σ_i g_i x_i e^{z_i} = e^{m} Σ_i g_i x_i e^{z_i − m} with z = −β x and m = max z, which is
+// finite where the sum is and otherwise gives the right sign of ∞;
 // entries tied with m (at z = +∞ too, where z − m would be NaN) are scaled by 1, and entries with y = 0 add 0.
 
 using Interop.Autograd;
@@ -66,13 +68,13 @@ public sealed class ExponentialFunction : BinaryFunction<ExponentialFunction>
     }
 
     /// <summary>
-    /// Σ_i x_i · (g_i y_i), with the limits where the plain sum is NaN (see the derivation above). Recorded for
+    /// Σ_i x_i · (g_i y_i), with the limits where the plain sum is NaN or infinite (see the derivation above). Recorded for
     /// create_graph, the limit is differentiated as the plain sum, term by term (see <see cref="LimitValueFunction"/>).
     /// </summary>
     private static Tensor BetaSum(FunctionContext ctx, Tensor x, Tensor beta, Tensor y, Tensor gy, Tensor grad_output)
     {
         var sum = InnerProduct.Of(x, gy);
-        if (!double.IsNaN(sum.ToDouble()))
+        if (double.IsFinite(sum.ToDouble()))
             return sum;
         if (!ctx.create_graph)
             return ScaledBetaSum(x, beta, y, grad_output);
@@ -82,7 +84,7 @@ public sealed class ExponentialFunction : BinaryFunction<ExponentialFunction>
         return LimitValueFunction.apply(sum, limit);
     }
 
-    /// <summary>Σ_i x_i g_i y_i scaled by the largest exponent, for where the plain sum is NaN.</summary>
+    /// <summary>Σ_i x_i g_i y_i scaled by the largest exponent, for where the plain sum is NaN or infinite.</summary>
     private static Tensor ScaledBetaSum(Tensor x, Tensor beta, Tensor y, Tensor grad_output)
     {
         var z = x * beta.neg();
