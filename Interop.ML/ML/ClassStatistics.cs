@@ -40,7 +40,7 @@ internal sealed class ClassStatistics : IDisposable
         Accumulate(ref _classSums, oneHot.t().matmul(x));
         Accumulate(ref _counts, oneHot.sum(dim: 0));
         Accumulate(ref _sum, x.sum(dim: 0));
-        Accumulate(ref _sumOfSquares, x.square().sum(dim: 0));
+        Accumulate(ref _sumOfSquares, x.pow(HeldScalars.Two).sum(dim: 0));
         if (_sampleSize > 0)
             Sample(features, labels);
     }
@@ -53,16 +53,17 @@ internal sealed class ClassStatistics : IDisposable
     {
         var counts = _counts!.unsqueeze(1);
         var overall = _sum! / _counts!.sum();
-        return where(counts > 0, _classSums! / counts.clamp_min(1), overall).to(ScalarType.Float32);
+        return where(counts.gt(HeldScalars.Zero), _classSums! / counts.clamp_min(HeldScalars.One), overall).to(ScalarType.Float32);
     }
 
     /// <summary>1 / (standard deviation) of each feature [D] (1 for a constant feature), so that every feature starts on one scale.</summary>
     public Tensor InverseStandardDeviations()
     {
         var n = _counts!.sum();
-        var variance = ((_sumOfSquares! - _sum!.square() / n) / (n - 1).clamp_min(1)).clamp_min(0);
+        var variance = ((_sumOfSquares! - _sum!.pow(HeldScalars.Two) / n) / n.sub(HeldScalars.One).clamp_min(HeldScalars.One)).clamp_min(HeldScalars.Zero);
         var std = variance.sqrt();
-        return where(std > 1e-12, std.reciprocal(), ones_like(std)).to(ScalarType.Float32);
+        using var constant = 1e-12.ToScalar();
+        return where(std.gt(constant), std.reciprocal(), ones_like(std)).to(ScalarType.Float32);
     }
 
     /// <summary>The sampled rows of class <paramref name="c"/> [n, D] (float32), n at most the sample size.</summary>
@@ -82,7 +83,7 @@ internal sealed class ClassStatistics : IDisposable
         if (total is null)
             total = part.detach().clone().DetachFromDisposeScope();
         else
-            total.add_(part);
+            total.add_(part, HeldScalars.One);
     }
 
     private void Sample(Tensor features, Tensor labels)

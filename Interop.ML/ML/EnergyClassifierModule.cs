@@ -83,8 +83,8 @@ internal sealed class EnergyClassifierModule : nn.Module<Tensor, Tensor>
         var scaledMu = scale.call(prototypes);
         long classes = prototypes.shape[0], perClass = prototypes.shape[1];
         var cross = scaledX.matmul(scaledMu.reshape(classes * perClass, -1).t()).reshape(-1, classes, perClass);
-        var energy = scaledX.square().sum(dim: -1).reshape(-1, 1, 1) - 2 * cross + scaledMu.square().sum(dim: -1).unsqueeze(0);
-        return energy.clamp_min(0);
+        var energy = (scaledX.pow(HeldScalars.Two).sum(dim: -1).reshape(-1, 1, 1) - cross.mul(HeldScalars.Two)).add(scaledMu.pow(HeldScalars.Two).sum(dim: -1).unsqueeze(0), HeldScalars.One);
+        return energy.clamp_min(HeldScalars.Zero);
     }
 
     /// <summary>E [N, C]: each class's energy, LogSum_β over its prototypes.</summary>
@@ -113,9 +113,9 @@ internal sealed class EnergyClassifierModule : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         using var _ = no_grad();
-        var s = scale.k.square().mean().sqrt();
+        var s = scale.k.pow(HeldScalars.Two).mean().sqrt();
         scale.k.abs_().div_(s);
-        posterior.beta.mul_(s.square());
+        posterior.beta.mul_(s.pow(HeldScalars.Two));
     }
 
     /// <summary>
@@ -165,7 +165,7 @@ internal sealed class EnergyClassifierModule : nn.Module<Tensor, Tensor>
         while (centres.Count < count)
         {
             // k-means++: the next centre is drawn with probability proportional to the squared distance to the nearest one.
-            var distances = cdist(points, stack(centres)).min(1).values.square();
+            var distances = cdist(points, stack(centres)).min(1).values.pow(HeldScalars.Two);
             var next = distances.sum().ToDouble() > 0
                 ? multinomial(distances, 1, generator: generator)
                 : randint(0, points.shape[0], [1], generator: generator);
@@ -177,7 +177,7 @@ internal sealed class EnergyClassifierModule : nn.Module<Tensor, Tensor>
             var nearest = cdist(points, c).argmin(1);
             var members = nn.functional.one_hot(nearest, count).to(points.dtype);
             var sizes = members.sum(dim: 0).unsqueeze(1);
-            c = where(sizes > 0, members.t().matmul(points) / sizes.clamp_min(1), c);
+            c = where(sizes.gt(HeldScalars.Zero), members.t().matmul(points) / sizes.clamp_min(HeldScalars.One), c);
         }
         return c / k;
     }

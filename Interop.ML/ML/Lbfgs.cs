@@ -63,7 +63,8 @@ internal sealed class Lbfgs : IDisposable
             if (double.IsFinite(value) && value <= _value + SufficientDecrease * step * slope)
             {
                 // What is kept across steps is detached from every dispose scope and disposed here.
-                var s = (direction * step).DetachFromDisposeScope();
+                using var stepSize = step.ToScalar();
+                var s = direction.mul(stepSize).DetachFromDisposeScope();
                 var y = (gradient - _gradient!).DetachFromDisposeScope();
                 double ys = y.dot(s).ToDouble();
                 if (ys > 1e-10)
@@ -113,14 +114,19 @@ internal sealed class Lbfgs : IDisposable
             var (s, y, rho) = node.Value;
             double alpha = rho * s.dot(q).ToDouble();
             alphas.Push(alpha);
-            q.add_(y, alpha: -alpha);
+            using var minusAlpha = (-alpha).ToScalar();
+            q.add_(y, minusAlpha);
         }
         if (_pairs.Last is { } newest)
-            q.mul_(1.0 / (newest.Value.Rho * newest.Value.Y.dot(newest.Value.Y).ToDouble()));
+        {
+            using var gamma = (1.0 / (newest.Value.Rho * newest.Value.Y.dot(newest.Value.Y).ToDouble())).ToScalar();
+            q.mul_(gamma);
+        }
         foreach (var (s, y, rho) in _pairs)
         {
             double beta = rho * y.dot(q).ToDouble();
-            q.add_(s, alpha: alphas.Pop() - beta);
+            using var correction = (alphas.Pop() - beta).ToScalar();
+            q.add_(s, correction);
         }
         return q;
     }
@@ -132,7 +138,8 @@ internal sealed class Lbfgs : IDisposable
         foreach (var parameter in _parameters)
         {
             using var part = direction.narrow(0, offset, parameter.numel()).view_as(parameter);
-            parameter.add_(part, alpha: step);
+            using var stepSize = step.ToScalar();
+            parameter.add_(part, stepSize);
             offset += parameter.numel();
         }
     }

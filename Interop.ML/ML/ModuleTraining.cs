@@ -62,8 +62,8 @@ internal static class ModuleTraining
             : null;
         using var stepper = optimizer switch
         {
-            TrainingOptimizer.Adam => (optim.Optimizer?)optim.Adam(model.Parameters, learningRate),
-            TrainingOptimizer.Sgd => optim.SGD(model.Parameters, learningRate),
+            TrainingOptimizer.Adam => (GradientStep?)new AdamStep(model.Parameters, learningRate),
+            TrainingOptimizer.Sgd => new SgdStep(model.Parameters, learningRate),
             _ => null,
         };
         var best = new BestParameters(model.Parameters);
@@ -86,10 +86,10 @@ internal static class ModuleTraining
                 {
                     check();
                     using var scope = NewDisposeScope();
-                    stepper!.zero_grad();
+                    stepper!.ZeroGrad();
                     var loss = model.Loss(features, labels);
                     loss.backward();
-                    stepper.step();
+                    stepper.Step();
                     total += loss.ToDouble() * features.shape[0];
                     batchesDone++;
                 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.ML;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Interop.ML;
@@ -53,8 +54,12 @@ public static class SampleData
         ArgumentOutOfRangeException.ThrowIfNegative(noise);
         using var scope = NewDisposeScope();
         var generator = new Generator((ulong)seed);
-        var x = rand([count, 1], ScalarType.Float64, generator: generator) * xMax;
-        var y = (k * exp(-beta * x) + noise * randn([count, 1], ScalarType.Float64, generator: generator)).flatten();
+        using var xScale = xMax.ToScalar();
+        using var minusBeta = (-beta).ToScalar();
+        using var scale = k.ToScalar();
+        using var noiseScale = noise.ToScalar();
+        var x = rand([count, 1], ScalarType.Float64, generator: generator).mul(xScale);
+        var y = exp(x.mul(minusBeta)).mul(scale).add(randn([count, 1], ScalarType.Float64, generator: generator).mul(noiseScale), HeldScalars.One).flatten();
         return new TensorDataView([("Features", x.to(ScalarType.Float32)), ("Label", y.to(ScalarType.Float32))]);
     }
 

@@ -44,13 +44,17 @@ public static class Jacobian
                 using var step = NewDisposeScope();
                 var element = flat[j];
                 double value = element.ToDouble();
-                element.fill_(value + eps);
+                using var above = (value + eps).ToScalar();
+                using var below = (value - eps).ToScalar();
+                using var center = value.ToScalar();
+                using var width = (2 * eps).ToScalar();
+                element.fill_(above);
                 var plus = Evaluate("Jacobian.numerical", function, points);
-                element.fill_(value - eps);
+                element.fill_(below);
                 var minus = Evaluate("Jacobian.numerical", function, points);
-                element.fill_(value);
+                element.fill_(center);
                 for (int o = 0; o < columns.Length; o++)
-                    columns[o].Add(plus[o].sub(minus[o]).div_(2 * eps).reshape(-1).MoveToOuterDisposeScope());
+                    columns[o].Add(plus[o].sub(minus[o]).div_(width).reshape(-1).MoveToOuterDisposeScope());
             }
             for (int o = 0; o < columns.Length; o++)
                 jacobians[o, k] = Assemble(columns[o], dim: 1, outputShapes[o], points[k].shape, ScalarType.Float64).MoveToOuterDisposeScope();
@@ -90,7 +94,7 @@ public static class Jacobian
             {
                 using var row = NewDisposeScope();
                 var oneHot = zeros(outputs[o].numel(), outputs[o].dtype, outputs[o].device);
-                oneHot[i].fill_(1);
+                oneHot[i].fill_(HeldScalars.One);
                 var grads = VectorJacobianProduct.Of([outputs[o]], leaves, [oneHot.view(outputs[o].shape)]);
                 for (int k = 0; k < rows.Length; k++)
                     rows[k].Add(grads[k].detach().reshape(-1).MoveToOuterDisposeScope());

@@ -19,12 +19,14 @@ internal static class JacobianComparison
         var e = expected.to(ScalarType.Float64);
         var a = actual.to(ScalarType.Float64);
         var error = (a - e).abs();
-        var bound = e.abs().mul_(rtol).add_(atol);
+        using var relativeTolerance = rtol.ToScalar();
+        using var absoluteTolerance = atol.ToScalar();
+        var bound = e.abs().mul_(relativeTolerance).add_(absoluteTolerance, HeldScalars.One);
         // A NaN anywhere fails the comparison (NaN ≤ bound is false) and, being the largest for argmax, is the worst element.
         bool passed = error.le(bound).all().ToBoolean();
         var zero = zeros_like(error);
-        var share = where(error.eq(0), zero, error / bound);
-        var relative = where(error.eq(0), zero, error / e.abs());
+        var share = where(error.eq(HeldScalars.Zero), zero, error / bound);
+        var relative = where(error.eq(HeldScalars.Zero), zero, error / e.abs());
         long worst = share.reshape(-1).argmax().ToInt64();
         var index = Unravel(worst, e.shape);
         return Result(

@@ -19,17 +19,19 @@ internal static class JacobianProjection
         using var noGrad = no_grad();
         var points = inputs.Select(Jacobian.ToFloat64Copy).ToArray();
         var projections = new double[v.Length, points.Length];
+        using var step = eps.ToScalar();
+        using var width = (2 * eps).ToScalar();
         for (int k = 0; k < points.Length; k++)
         {
-            using var step = NewDisposeScope();
+            using var iteration = NewDisposeScope();
             var center = points[k];
-            points[k] = center + eps * u[k];
+            points[k] = center.add(u[k].mul(step), HeldScalars.One);
             var plus = Jacobian.Evaluate("gradcheck (fast mode)", function, points);
-            points[k] = center - eps * u[k];
+            points[k] = center - u[k].mul(step);
             var minus = Jacobian.Evaluate("gradcheck (fast mode)", function, points);
             points[k] = center;
             for (int o = 0; o < v.Length; o++)
-                projections[o, k] = plus[o].sub(minus[o]).div_(2 * eps).to(ScalarType.Float64).mul_(v[o]).sum().ToDouble();
+                projections[o, k] = plus[o].sub(minus[o]).div_(width).to(ScalarType.Float64).mul_(v[o]).sum().ToDouble();
         }
         return projections;
     }
@@ -60,6 +62,9 @@ internal static class JacobianProjection
     {
         var vector = rand(shape, ScalarType.Float64, generator: generator);
         double norm = vector.norm().ToDouble();
-        return norm > 0 ? vector.div_(norm) : vector;
+        if (norm == 0)
+            return vector;
+        using var divisor = norm.ToScalar();
+        return vector.div_(divisor);
     }
 }

@@ -25,6 +25,6 @@ public static class ReferenceTwin
         Tensor center;
         using (no_grad())
             center = AutogradTwins.log_sum(x, beta).unsqueeze(-1);
-        return AutogradTwins.log_sum(x - center, beta) + center.squeeze(-1);
+        return AutogradTwins.log_sum(x - center, beta).add(center.squeeze(-1), HeldScalars.One);
     }
 }

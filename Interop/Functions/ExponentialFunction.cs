@@ -91,7 +91,7 @@ public sealed class ExponentialFunction : BinaryFunction<ExponentialFunction>
         var m = z.max();
         // Entries tied with the largest exponent, at +∞ too, are scaled by e^0 = 1; entries with y = 0 add nothing.
         var scaled = where(z.eq(m), ones_like(z), (z - m).exp());
-        var scaledSum = where(y.eq(0), zeros_like(y), grad_output * x * scaled).sum();
-        return where(scaledSum.eq(0), scaledSum, scaledSum * m.exp());
+        var scaledSum = where(y.eq(HeldScalars.Zero), zeros_like(y), grad_output * x * scaled).sum();
+        return where(scaledSum.eq(HeldScalars.Zero), scaledSum, scaledSum * m.exp());
     }
 }

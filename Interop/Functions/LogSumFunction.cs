@@ -105,7 +105,7 @@ public sealed class LogSumFunction : BinaryFunction<LogSumFunction>
     }
 
     /// <summary>The logits with 0 in place of those whose weight is 0.</summary>
-    internal static Tensor ZeroWhereUnweighted(Tensor shifted, Tensor p) => where(p.eq(0), zeros_like(shifted), shifted);
+    internal static Tensor ZeroWhereUnweighted(Tensor shifted, Tensor p) => where(p.eq(HeldScalars.Zero), zeros_like(shifted), shifted);
 
     /// <summary>
     /// log(1 + T) for each row, where T = Σ_{j≠m} e^(z_j − z_m) is the weight of every entry but the dominant one

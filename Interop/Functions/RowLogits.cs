@@ -60,7 +60,7 @@ internal readonly record struct RowLogits(Tensor Index, Tensor Extreme, Tensor G
     public static Tensor Shifted(Tensor gap, Tensor beta, double betaValue, bool inPlace)
     {
         if (!double.IsFinite(betaValue))
-            return where(gap.eq(0), zeros_like(gap), gap * beta);
+            return where(gap.eq(HeldScalars.Zero), zeros_like(gap), gap * beta);
         return inPlace ? gap.mul_(beta) : gap * beta;
     }
 

@@ -89,7 +89,7 @@ public sealed class SoftmaxFunction : BinaryFunction<SoftmaxFunction>
             gradBeta = InnerProduct.OfFresh(gap, u);
             // NaN comes only from an entry at an infinite gap, whose u is 0 (weight 0): its term is 0 in the limit.
             if (double.IsNaN(gradBeta.ToDouble()))
-                gradBeta = where(u.eq(0), zeros_like(u), gap * u).sum();
+                gradBeta = where(u.eq(HeldScalars.Zero), zeros_like(u), gap * u).sum();
         }
         var gradX = ctx.needs_input_grad(0) ? MinusBetaTimes(u, beta, inPlace: !recording) : null;
         return (gradX, gradBeta);
@@ -102,7 +102,7 @@ public sealed class SoftmaxFunction : BinaryFunction<SoftmaxFunction>
     private static Tensor MinusBetaTimes(Tensor u, Tensor beta, bool inPlace)
     {
         if (!double.IsFinite(beta.ToDouble()))
-            return where(u.eq(0), zeros_like(u), u * beta.neg());
+            return where(u.eq(HeldScalars.Zero), zeros_like(u), u * beta.neg());
         return inPlace ? u.mul_(beta).neg_() : u * beta.neg();
     }
 }

@@ -27,7 +27,8 @@ public sealed class ComponentScaling : nn.Module<Tensor, Tensor>
         if (features < 1)
             throw new ArgumentOutOfRangeException(nameof(features), features, "ComponentScaling: 'features' must be at least 1.");
         ModuleParameters.RequireFloating(nameof(ComponentScaling), dtype);
-        _k = new Parameter(torch.full(features, k, dtype: dtype, device: device), requires_grad);
+        using var value = k.ToScalar();
+        _k = new Parameter(torch.full(features, value, dtype: dtype, device: device), requires_grad);
         RegisterComponents();
     }
 

@@ -1,4 +1,5 @@
 using Interop.Functions;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Interop.Reference;
@@ -56,6 +57,7 @@ public sealed record ModuleMap(
         if (!ParameterIsVector)
             return tensor(value, dtype, device);
         var spread = features == 1 ? zeros(1, dtype: ScalarType.Float64) : linspace(-0.25, 0.25, features, dtype: ScalarType.Float64);
-        return spread.add_(1).mul_(value).to(dtype, device ?? CPU);
+        using var scale = value.ToScalar();
+        return spread.add_(HeldScalars.One, HeldScalars.One).mul_(scale).to(dtype, device ?? CPU);
     }
 }
