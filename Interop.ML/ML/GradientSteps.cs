@@ -25,6 +25,8 @@ internal abstract class GradientStep : IDisposable
     /// <summary>Zeroes every parameter's gradient before the next backward.</summary>
     public void ZeroGrad()
     {
+        // Each read of .grad makes a new Tensor wrapper: the scope holds it during the call and disposes it after.
+        using var scope = NewDisposeScope();
         foreach (var parameter in Parameters)
             parameter.grad?.zero_();
     }
