@@ -39,7 +39,6 @@ public sealed class KnownFailures
     public static KnownFailures Parse(IEnumerable<string> lines, string source)
     {
         ArgumentNullException.ThrowIfNull(lines);
-        var keys = new HashSet<string>(StringComparer.Ordinal);
         var firstLine = new Dictionary<string, int>(StringComparer.Ordinal);
         int number = 0;
         foreach (string line in lines)
@@ -52,11 +51,10 @@ public sealed class KnownFailures
             if (parts.Length != 3 || parts[0].Length == 0 || parts[1].Length == 0 || !IsElement(parts[2]))
                 throw new InvalidDataException($"{source}:{number}: expected 'case | quantity | [element]', got '{text}'.");
             string key = string.Join(" | ", parts);
-            if (!keys.Add(key))
+            if (!firstLine.TryAdd(key, number))
                 throw new InvalidDataException($"{source}:{number}: '{text}' is already listed at line {firstLine[key]}.");
-            firstLine[key] = number;
         }
-        return new KnownFailures(keys);
+        return new KnownFailures([.. firstLine.Keys]);
     }
 
     private static bool IsElement(string text) =>

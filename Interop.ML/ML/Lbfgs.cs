@@ -134,11 +134,11 @@ internal sealed class Lbfgs : IDisposable
     private void Move(Tensor direction, double step)
     {
         using var _ = no_grad();
+        using var stepSize = step.ToScalar();
         long offset = 0;
         foreach (var parameter in _parameters)
         {
             using var part = direction.narrow(0, offset, parameter.numel()).view_as(parameter);
-            using var stepSize = step.ToScalar();
             parameter.add_(part, stepSize);
             offset += parameter.numel();
         }

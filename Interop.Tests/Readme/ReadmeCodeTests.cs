@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Interop.Tests.Support;
 
 namespace Interop.Tests.Readme;
 
@@ -17,11 +18,6 @@ namespace Interop.Tests.Readme;
 public partial class ReadmeCodeTests
 {
     private static readonly string Readme = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "README.md"));
-
-    /// <summary>What <c>ImplicitUsings</c> adds to a console app.</summary>
-    private const string ImplicitUsings =
-        "global using System; global using System.Collections.Generic; global using System.IO; global using System.Linq; " +
-        "global using System.Net.Http; global using System.Threading; global using System.Threading.Tasks;";
 
     /// <summary>
     /// What the .NET SDK silences in every project (NoWarn 1701;1702): a package built against an older framework
@@ -140,7 +136,7 @@ public partial class ReadmeCodeTests
     {
         var compilation = CSharpCompilation.Create(
             "ReadmeBlock",
-            [CSharpSyntaxTree.ParseText(ImplicitUsings, path: "GlobalUsings.g.cs"), CSharpSyntaxTree.ParseText(code, path: "Program.cs")],
+            [SdkImplicitUsings.Tree(), CSharpSyntaxTree.ParseText(code, path: "Program.cs")],
             References.Value,
             new CSharpCompilationOptions(OutputKind.ConsoleApplication, nullableContextOptions: NullableContextOptions.Enable,
                 specificDiagnosticOptions: SdkNoWarn));

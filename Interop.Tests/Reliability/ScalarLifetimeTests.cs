@@ -1,6 +1,7 @@
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Interop.Tests.Support;
 
 namespace Interop.Tests.Reliability;
 
@@ -78,12 +79,8 @@ public class ScalarLifetimeTests
     /// <summary>"file:line: expression" for every user-defined conversion to TorchSharp.Scalar in the trees.</summary>
     private static List<string> ImplicitScalars(List<SyntaxTree> trees, string assemblyName)
     {
-        // The SDK's implicit usings for a library.
-        var usings = CSharpSyntaxTree.ParseText(
-            "global using System; global using System.Collections.Generic; global using System.IO; global using System.Linq; " +
-            "global using System.Net.Http; global using System.Threading; global using System.Threading.Tasks;", path: "GlobalUsings.g.cs");
         var references = References.Value.Where(r => Path.GetFileNameWithoutExtension(r.FilePath) != assemblyName);
-        var compilation = CSharpCompilation.Create(assemblyName, [usings, .. trees], references,
+        var compilation = CSharpCompilation.Create(assemblyName, [SdkImplicitUsings.Tree(), .. trees], references,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
         // Code that does not bind cannot be read: the check would pass blind. Source generators do not run here, so the
         // [GeneratedRegex] methods have no bodies (CS8795); nothing else may fail.

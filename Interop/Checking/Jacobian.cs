@@ -33,6 +33,7 @@ public static class Jacobian
         var points = inputs.Select(ToFloat64Copy).ToArray();
         var outputShapes = Evaluate("Jacobian.numerical", function, points).Select(output => output.shape).ToArray();
         var jacobians = new Tensor[outputShapes.Length, points.Length];
+        using var width = (2 * eps).ToScalar();
         for (int k = 0; k < points.Length; k++)
         {
             var flat = points[k].view(-1);
@@ -47,7 +48,6 @@ public static class Jacobian
                 using var above = (value + eps).ToScalar();
                 using var below = (value - eps).ToScalar();
                 using var center = value.ToScalar();
-                using var width = (2 * eps).ToScalar();
                 element.fill_(above);
                 var plus = Evaluate("Jacobian.numerical", function, points);
                 element.fill_(below);
